@@ -1,0 +1,10 @@
+"""Test-wide environment: production-like settings on the machine's real PostgreSQL and Redis."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "k" * 48)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("CHANNEL_LAYER_PREFIX", f"ccapp-test-{os.getpid()}")
