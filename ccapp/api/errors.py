@@ -21,7 +21,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            body = {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+            body = {
+                field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()
+            }
         else:
             body = {"non_field_errors": list(exc.messages)}
         body["error_id"] = "invalid"
