@@ -62,6 +62,9 @@ class OpeningHours(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
     def clean(self) -> None:
         if self.opens and self.closes and self.opens >= self.closes:
             raise ValidationError({"closes": _("Closing time must be after opening time.")})
