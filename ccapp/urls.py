@@ -13,5 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/", include("ccapp.api.urls")),
+    path("crm/", include("crm.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("qa/", include("qa.urls")),
     path("", views.home, name="home"),
 ]

@@ -1,0 +1,3 @@
+"""REST API of the call-center core, under /api/."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""URLs of the crm app: pages and API."""
+
+app_name = "crm"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""URLs of the tickets app: pages and API."""
+
+app_name = "tickets"
+urlpatterns: list = []
