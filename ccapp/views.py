@@ -5,8 +5,24 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from ccapp import health
+from ccapp.roles import ADMIN, AGENT, SUPERVISOR, role_of
+
+ROLE_LABELS = {AGENT: _("Agent"), SUPERVISOR: _("Supervisor"), ADMIN: _("Administrator"), None: _("No role")}
+
+# (permission needed, or None for any staff user, url, title, text). Every role works in the admin-style
+# CRM, so every demo user is staff; the admin itself shows each role only what its permissions allow.
+HOME_LINKS = [
+    ("crm.view_customer", "/admin/crm/customer/", _("Customers"), _("Customer records and history")),
+    ("tickets.view_ticket", "/admin/tickets/ticket/", _("Tickets"), _("Customer requests and their SLA")),
+    ("ccapp.view_call", "/admin/ccapp/call/", _("Calls"), _("Every call with its timeline")),
+    ("ccapp.change_queue", "/admin/ccapp/queue/", _("Queues"), _("Routing, service levels, overflow")),
+    ("ccapp.view_reports", "/admin/ccapp/agent/", _("Agents"), _("Agents, skills and states")),
+    (None, "/admin/", _("Administration"), _("Everything, in Django admin")),
+    (None, "/api/docs/", _("API"), _("The REST API and its OpenAPI schema")),
+]
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -19,4 +35,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page after login: links to what the user's role may open."""
-    return render(request, "ccapp/home.html", {})
+    user = request.user
+    links = [
+        {"url": url, "title": title, "text": text}
+        for perm, url, title, text in HOME_LINKS
+        if user.is_staff and (perm is None or user.has_perm(perm))
+    ]
+    return render(request, "ccapp/home.html", {"links": links, "role_label": ROLE_LABELS[role_of(user)]})
