@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 AGENT = "agent"
@@ -59,13 +58,16 @@ def _supervisor_may(app: str, model: str, codename: str) -> bool:
     return app == "auth" and codename == "view_user"
 
 
-def _chosen(perms: Iterable[Permission], rule) -> set[int]:
+def _chosen(perms: Iterable, rule) -> set[int]:
     return {p.pk for p in perms if rule(p.content_type.app_label, p.content_type.model, p.codename)}
 
 
 @transaction.atomic
-def ensure_roles() -> dict[str, Group]:
+def ensure_roles() -> dict:
     """Create or refresh the three role groups with their permissions (idempotent)."""
+    # Imported here so the role names above can be read before Django is set up (the launcher does).
+    from django.contrib.auth.models import Group, Permission
+
     perms = list(Permission.objects.select_related("content_type"))
     wanted = {
         AGENT: _chosen(perms, _agent_may),
