@@ -1,0 +1,134 @@
+"""Real-time push: the only module that publishes to the channel layer.
+
+Group names are built here (`agent.<id>`, `queue.<id>`, `wallboard`). Every event is a typed
+payload sent after the surrounding transaction commits, so a browser never sees a call that was
+rolled back. Consumers receive `{"type": "realtime.event", "event": <name>, "data": {...}}` and
+implement `realtime_event(self, message)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+WALLBOARD = "wallboard"
+MESSAGE_TYPE = "realtime.event"
+
+
+def agent_group(agent_id: int) -> str:
+    """Group of one agent's desktop."""
+    return f"agent.{agent_id}"
+
+
+def queue_group(queue_id: int) -> str:
+    """Group of everyone watching one queue."""
+    return f"queue.{queue_id}"
+
+
+@dataclass(frozen=True)
+class RealtimeEvent:
+    """Base of every pushed event; `name` is past tense (call_answered, agent_state_changed)."""
+
+    name = "event"
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": MESSAGE_TYPE, "event": self.name, "data": asdict(self)}
+
+
+@dataclass(frozen=True)
+class CallStarted(RealtimeEvent):
+    name = "call_started"
+    call_id: int
+    caller: str
+    dnis: str
+    vip: bool
+
+
+@dataclass(frozen=True)
+class CallQueued(RealtimeEvent):
+    name = "call_queued"
+    call_id: int
+    queue_id: int
+    caller: str
+    priority: int
+    vip: bool
+
+
+@dataclass(frozen=True)
+class CallOffered(RealtimeEvent):
+    name = "call_offered"
+    call_id: int
+    agent_id: int
+    queue_id: int | None
+    caller: str
+
+
+@dataclass(frozen=True)
+class CallAnswered(RealtimeEvent):
+    """The screen pop: who is calling, what they did in the IVR, how long they waited."""
+
+    name = "call_answered"
+    call_id: int
+    agent_id: int
+    queue_id: int | None
+    caller: str
+    customer: dict[str, Any] | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    ivr_path: list[str] = field(default_factory=list)
+    ivr_digits: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    wait_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class CallEnded(RealtimeEvent):
+    name = "call_ended"
+    call_id: int
+    queue_id: int | None
+    agent_id: int | None
+    outcome: str
+    wait_seconds: float
+    talk_seconds: float
+
+
+@dataclass(frozen=True)
+class AgentStateChanged(RealtimeEvent):
+    name = "agent_state_changed"
+    agent_id: int
+    state: str
+    reason: str
+    call_id: int | None
+
+
+@dataclass(frozen=True)
+class CallUpdated(RealtimeEvent):
+    """A change during the call shown on the agent's screen (hold, mute, recording paused...)."""
+
+    name = "call_updated"
+    call_id: int
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def publish(groups: list[str], event: RealtimeEvent) -> None:
+    """Send `event` to `groups` once the current transaction commits (at once outside one)."""
+    payload = event.payload()
+    transaction.on_commit(lambda: _send(groups, payload))
+
+
+def _send(groups: list[str], payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, payload)
+        except Exception:  # a push that fails must not undo or break the call handling
+            log.exception("real-time push to %s failed (%s)", group, payload.get("event"))

@@ -1,0 +1,40 @@
+"""Every write of the telephony core; services run in a transaction and push after commit."""
+
+from ccapp.services.agents import cancel_offer, claim_agent, miss_offer, set_agent_state
+from ccapp.services.calls import (
+    answer_call,
+    append_call_event,
+    enqueue_call,
+    finish_call,
+    offer_call,
+    record_ivr_exit,
+    start_call,
+)
+from ccapp.services.media import (
+    finish_recording,
+    mark_recording_paused,
+    record_survey,
+    request_callback,
+    save_recording,
+    save_voicemail,
+)
+
+__all__ = [
+    "answer_call",
+    "append_call_event",
+    "cancel_offer",
+    "claim_agent",
+    "enqueue_call",
+    "finish_call",
+    "finish_recording",
+    "mark_recording_paused",
+    "miss_offer",
+    "offer_call",
+    "record_ivr_exit",
+    "record_survey",
+    "request_callback",
+    "save_recording",
+    "save_voicemail",
+    "set_agent_state",
+    "start_call",
+]

@@ -1,0 +1,119 @@
+"""Agent states and claiming agents for calls under row locks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ccapp import realtime
+from ccapp.errors import NotFound
+from ccapp.models import Agent, AgentState, AgentStateChange, Call, CallEvent, PauseCode
+
+MISSED_CALL = "missed_call"
+# States in which an agent is tied to a call (current_call is kept).
+CALL_STATES = frozenset({AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP})
+
+
+def change_agent_state(
+    agent: Agent,
+    state: str,
+    *,
+    call: Call | None = None,
+    pause_code: PauseCode | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Agent:
+    """Change a locked agent's state, log it and push it; the caller holds the transaction."""
+    when = at or timezone.now()
+    previous_state, previous_call = agent.state, agent.current_call_id
+    if previous_state == AgentState.WRAP_UP and state != AgentState.WRAP_UP and previous_call:
+        _close_wrapup(previous_call, when)
+    agent.state = state
+    agent.state_since = when
+    agent.state_reason = reason
+    agent.pause_code = pause_code if state == AgentState.PAUSED else None
+    agent.current_call = call if state in CALL_STATES else None
+    agent.save(update_fields=["state", "state_since", "state_reason", "pause_code", "current_call"])
+    AgentStateChange.objects.create(
+        agent=agent, state=state, pause_code=agent.pause_code, reason=reason, at=when
+    )
+    event = realtime.AgentStateChanged(agent.pk, state, reason, agent.current_call_id)
+    realtime.publish([realtime.agent_group(agent.pk), realtime.WALLBOARD], event)
+    return agent
+
+
+def _close_wrapup(call_id: int, when: datetime) -> None:
+    call = Call.objects.select_for_update().filter(pk=call_id, wrapup_ended_at__isnull=True).first()
+    if call is None or call.ended_at is None:
+        return
+    call.wrapup_ended_at = when
+    call.wrapup_seconds = max(0.0, (when - call.ended_at).total_seconds())
+    call.save(update_fields=["wrapup_ended_at", "wrapup_seconds"])
+    CallEvent.objects.create(call=call, kind="wrapup_ended", at=when, data={"seconds": call.wrapup_seconds})
+
+
+@transaction.atomic
+def set_agent_state(
+    *, agent_id: int, state: str, pause_code: str | None = None, reason: str = "", at: datetime | None = None
+) -> Agent:
+    """Set an agent's state (ready, paused with a code, dnd, logged out; ends wrap-up) and log it."""
+    agent = Agent.objects.select_for_update().filter(pk=agent_id).first()
+    if agent is None:
+        raise NotFound("No such agent.", error_id="agent_not_found")
+    code = PauseCode.objects.filter(code=pause_code).first() if pause_code else None
+    if pause_code and code is None:
+        raise NotFound(
+            f"Unknown pause code {pause_code!r}.", field="pause_code", error_id="pause_code_not_found"
+        )
+    call = agent.current_call if state in CALL_STATES else None
+    return change_agent_state(agent, state, call=call, pause_code=code, reason=reason, at=at)
+
+
+@transaction.atomic
+def claim_agent(*, call_id: int, agent_ids: Sequence[int], at: datetime | None = None) -> Agent | None:
+    """Lock the first still-ready agent among `agent_ids` (in that order) and mark it ringing.
+
+    `skip_locked` makes a second worker skip an agent another worker is claiming right now, so no
+    agent is ever offered two calls.
+    """
+    if not agent_ids:
+        return None
+    ready = {
+        agent.pk: agent
+        for agent in Agent.objects.select_for_update(skip_locked=True).filter(
+            pk__in=list(agent_ids), state=AgentState.READY
+        )
+    }
+    for agent_id in agent_ids:
+        agent = ready.get(agent_id)
+        if agent is not None:
+            call = Call.objects.get(pk=call_id)
+            return change_agent_state(agent, AgentState.RINGING, call=call, reason="offer", at=at)
+    return None
+
+
+@transaction.atomic
+def miss_offer(*, call_id: int, agent_id: int, reason: str, at: datetime | None = None) -> Agent:
+    """An offer was not answered (timeout, busy, unreachable): the agent goes not-ready ("missed")."""
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    CallEvent.objects.create(
+        call_id=call_id,
+        kind="offer_missed",
+        at=at or timezone.now(),
+        data={"agent": agent_id, "reason": reason},
+    )
+    if agent.current_call_id == call_id and agent.state == AgentState.RINGING:
+        change_agent_state(agent, AgentState.PAUSED, reason=MISSED_CALL, at=at)
+    return agent
+
+
+@transaction.atomic
+def cancel_offer(*, call_id: int, agent_id: int, at: datetime | None = None) -> Agent:
+    """A ring the system stopped (another agent won, the caller left): the agent is ready again."""
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    if agent.current_call_id == call_id and agent.state == AgentState.RINGING:
+        change_agent_state(agent, AgentState.READY, reason="offer_cancelled", at=at)
+    return agent

@@ -1,0 +1,263 @@
+"""Writes of a call's life: start, IVR exit, queue, offer, answer, finish."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ccapp import realtime
+from ccapp.errors import Conflict
+from ccapp.models import Agent, AgentState, Call, CallDirection, CallEvent, CallOutcome, InboundRoute, Queue
+from ccapp.phones import normalize
+from ccapp.services.agents import change_agent_state
+from ccapp.services.customers import customer_card, find_customer
+
+log = logging.getLogger(__name__)
+
+# Priority points per VIP level: a VIP caller is served before ordinary callers of the same queue.
+VIP_PRIORITY_STEP = 10
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or timezone.now()
+
+
+def _locked_call(call_id: int) -> Call:
+    return Call.objects.select_for_update().get(pk=call_id)
+
+
+@transaction.atomic
+def start_call(
+    *,
+    channel_id: str,
+    caller_raw: str,
+    dnis: str,
+    direction: str = CallDirection.INBOUND,
+    stasis_node: str = "",
+    parent_id: int | None = None,
+    at: datetime | None = None,
+) -> Call:
+    """Create the Call of a new channel (idempotent per open channel): E.164, customer, route, VIP."""
+    existing = Call.objects.filter(channel_id=channel_id, ended_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    number = normalize(caller_raw)
+    customer = find_customer(number.e164) if number.e164 else None
+    vip_level = getattr(customer, "vip_level", 0) or 0
+    route = InboundRoute.objects.filter(dnis=dnis, active=True).first() if dnis else None
+    call = Call.objects.create(
+        channel_id=channel_id,
+        direction=direction,
+        caller_raw=caller_raw or "",
+        caller=number.e164,
+        dnis=dnis or "",
+        customer=customer,
+        route=route,
+        vip=vip_level > 0,
+        priority=min(100, vip_level * VIP_PRIORITY_STEP),
+        language=route.language if route else "zh",
+        arrived_at=_now(at),
+        stasis_node=stasis_node,
+        parent_id=parent_id,
+    )
+    data = {"caller": call.caller or caller_raw, "dnis": dnis, "route": route.pk if route else None}
+    if not number.valid:
+        data["caller_invalid"] = True
+    CallEvent.objects.create(call=call, kind="started", at=call.arrived_at, data=data)
+    realtime.publish(
+        [realtime.WALLBOARD],
+        realtime.CallStarted(call.pk, call.caller or call.caller_raw, call.dnis, call.vip),
+    )
+    return call
+
+
+@transaction.atomic
+def append_call_event(*, call_id: int, kind: str, data: dict[str, Any] | None = None, at=None) -> CallEvent:
+    """Append one step to a call's timeline."""
+    return CallEvent.objects.create(call_id=call_id, kind=kind, data=data or {}, at=_now(at))
+
+
+@transaction.atomic
+def record_ivr_exit(
+    *,
+    call_id: int,
+    path: list[str],
+    digits: dict[str, str],
+    variables: dict[str, Any],
+    language: str,
+    exit_kind: str,
+    target: str = "",
+    reason: str = "",
+    flow_version: int | None = None,
+    at: datetime | None = None,
+) -> Call:
+    """Store what the caller did in the IVR (path, digits, variables) and how they left it."""
+    call = _locked_call(call_id)
+    call.ivr_path = list(call.ivr_path or []) + list(path)
+    call.ivr_digits = {**(call.ivr_digits or {}), **digits}
+    call.variables = {**(call.variables or {}), **_jsonable(variables)}
+    call.language = language or call.language
+    call.flow_version = flow_version or call.flow_version
+    call.ivr_exit_at = _now(at)
+    call.save(
+        update_fields=["ivr_path", "ivr_digits", "variables", "language", "flow_version", "ivr_exit_at"]
+    )
+    CallEvent.objects.create(
+        call=call,
+        kind="ivr_exit",
+        at=call.ivr_exit_at,
+        data={"exit": exit_kind, "target": target, "reason": reason},
+    )
+    return call
+
+
+def _jsonable(variables: dict[str, Any]) -> dict[str, Any]:
+    return {
+        str(k): v if isinstance(v, str | int | float | bool | type(None)) else str(v)
+        for k, v in variables.items()
+    }
+
+
+@transaction.atomic
+def enqueue_call(
+    *, call_id: int, queue_id: int, priority: int | None = None, at: datetime | None = None
+) -> Call:
+    """Put a call in a queue; a call sent back (missed offer) keeps its original place in line."""
+    call = _locked_call(call_id)
+    queue = Queue.objects.get(pk=queue_id)
+    first_time = call.queued_at is None or call.queue_id != queue_id
+    if first_time:
+        call.queued_at = _now(at)
+    call.queue = queue
+    if priority is not None:
+        call.priority = max(call.priority, priority)
+    call.save(update_fields=["queue", "queued_at", "priority"])
+    kind = "queued" if first_time else "requeued"
+    CallEvent.objects.create(
+        call=call, kind=kind, at=_now(at), data={"queue": queue.code, "priority": call.priority}
+    )
+    event = realtime.CallQueued(call.pk, queue.pk, call.caller or call.caller_raw, call.priority, call.vip)
+    realtime.publish([realtime.queue_group(queue.pk), realtime.WALLBOARD], event)
+    return call
+
+
+@transaction.atomic
+def offer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> Call:
+    """Record that an agent's phone rings for this call (the agent was claimed before)."""
+    call = _locked_call(call_id)
+    if call.offered_at is None:
+        call.offered_at = _now(at)
+        call.save(update_fields=["offered_at"])
+    CallEvent.objects.create(call=call, kind="offered", at=_now(at), data={"agent": agent_id})
+    realtime.publish(
+        [realtime.agent_group(agent_id)],
+        realtime.CallOffered(call.pk, agent_id, call.queue_id, call.caller or call.caller_raw),
+    )
+    return call
+
+
+@transaction.atomic
+def answer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> Call:
+    """The agent answered and is bridged: agent on call, screen pop pushed after commit."""
+    call = _locked_call(call_id)
+    if call.ended_at is not None:
+        raise Conflict("The caller already hung up.", error_id="call_ended")
+    when = _now(at)
+    call.answered_at = when
+    call.agent_id = agent_id
+    call.save(update_fields=["answered_at", "agent"])
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    change_agent_state(agent, AgentState.ON_CALL, call=call, at=when)
+    wait = (when - call.queued_at).total_seconds() if call.queued_at else 0.0
+    CallEvent.objects.create(
+        call=call, kind="answered", at=when, data={"agent": agent_id, "wait": round(wait, 3)}
+    )
+    card, history = customer_card(call)
+    pop = realtime.CallAnswered(
+        call_id=call.pk,
+        agent_id=agent_id,
+        queue_id=call.queue_id,
+        caller=call.caller or call.caller_raw,
+        customer=card,
+        history=history,
+        ivr_path=list(call.ivr_path or []),
+        ivr_digits=dict(call.ivr_digits or {}),
+        variables=dict(call.variables or {}),
+        wait_seconds=round(wait, 3),
+    )
+    realtime.publish([realtime.agent_group(agent_id), realtime.WALLBOARD], pop)
+    return call
+
+
+@transaction.atomic
+def finish_call(*, call_id: int, outcome: str | None = None, at: datetime | None = None) -> Call:
+    """Close a call: outcome and wait/talk/hold seconds; frees its agents. Idempotent."""
+    call = _locked_call(call_id)
+    if call.ended_at is not None:
+        return call
+    when = _now(at)
+    call.ended_at = when
+    call.outcome = outcome or _derived_outcome(call)
+    if call.queued_at:
+        call.wait_seconds = max(0.0, ((call.answered_at or when) - call.queued_at).total_seconds())
+    if call.answered_at:
+        call.talk_seconds = max(0.0, (when - call.answered_at).total_seconds())
+    call.hold_seconds = _hold_seconds(call, when)
+    call.save(update_fields=["ended_at", "outcome", "wait_seconds", "talk_seconds", "hold_seconds"])
+    _release_agents(call, when)
+    CallEvent.objects.create(
+        call=call,
+        kind="ended",
+        at=when,
+        data={
+            "outcome": call.outcome,
+            "wait": round(call.wait_seconds, 3),
+            "talk": round(call.talk_seconds, 3),
+        },
+    )
+    groups = [realtime.WALLBOARD] + ([realtime.queue_group(call.queue_id)] if call.queue_id else [])
+    if call.agent_id:
+        groups.append(realtime.agent_group(call.agent_id))
+    ended = realtime.CallEnded(
+        call.pk, call.queue_id, call.agent_id, call.outcome, call.wait_seconds, call.talk_seconds
+    )
+    realtime.publish(groups, ended)
+    return call
+
+
+def _derived_outcome(call: Call) -> str:
+    if call.outcome != CallOutcome.IN_PROGRESS:
+        return call.outcome
+    if call.answered_at:
+        return CallOutcome.ANSWERED
+    if call.queued_at:
+        return CallOutcome.ABANDONED_QUEUE
+    return CallOutcome.ABANDONED_IVR
+
+
+def _hold_seconds(call: Call, until: datetime) -> float:
+    total, since = 0.0, None
+    for kind, at in call.events.filter(kind__in=("hold", "unhold")).values_list("kind", "at"):
+        if kind == "hold" and since is None:
+            since = at
+        elif kind == "unhold" and since is not None:
+            total += (at - since).total_seconds()
+            since = None
+    if since is not None:
+        total += (until - since).total_seconds()
+    return total
+
+
+def _release_agents(call: Call, when: datetime) -> None:
+    """Agents still tied to this call: the one who talked goes to wrap-up, ringing ones to ready."""
+    for agent in Agent.objects.select_for_update().filter(current_call=call):
+        if agent.state == AgentState.ON_CALL and call.answered_at:
+            wrapup = call.queue.wrapup_seconds if call.queue_id else 0
+            state = AgentState.WRAP_UP if wrapup else AgentState.READY
+            change_agent_state(agent, state, call=call if wrapup else None, reason="call_ended", at=when)
+        elif agent.state in (AgentState.RINGING, AgentState.ON_CALL):
+            change_agent_state(agent, AgentState.READY, call=None, reason="call_ended", at=when)

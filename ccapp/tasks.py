@@ -1,0 +1,60 @@
+"""Celery tasks of the telephony core: thin, take ids, call services, idempotent."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+from ccapp.models import CallbackRequest, CallEvent, Voicemail
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_voicemail(voicemail_id: int) -> str:
+    """Email a voicemail (audio attached) to its queue's mailbox owners and ask for a callback."""
+    from ccapp.services import request_callback
+
+    voicemail = Voicemail.objects.select_related("queue", "call").filter(pk=voicemail_id).first()
+    if voicemail is None:
+        return "missing"
+    if (
+        voicemail.call_id
+        and CallEvent.objects.filter(call_id=voicemail.call_id, kind="voicemail_notified").exists()
+    ):
+        return "already_notified"
+    recipients = (
+        list(voicemail.queue.mailbox_owners.exclude(email="").values_list("email", flat=True))
+        if voicemail.queue
+        else []
+    )
+    if recipients:
+        message = EmailMessage(
+            subject=f"Voicemail from {voicemail.caller or 'unknown caller'}",
+            body=(
+                f"{voicemail.caller} left a {voicemail.duration_seconds:.0f}s voicemail"
+                f" at {voicemail.created_at:%Y-%m-%d %H:%M}."
+            ),
+            from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
+            to=recipients,
+        )
+        if voicemail.file and voicemail.file.storage.exists(voicemail.file.name):
+            with voicemail.file.open("rb") as audio:
+                message.attach(voicemail.file.name.rsplit("/", 1)[-1], audio.read(), "audio/wav")
+        message.send()
+    with transaction.atomic():
+        if (
+            voicemail.queue_id
+            and voicemail.caller
+            and not CallbackRequest.objects.filter(voicemail=voicemail).exists()
+        ):
+            request_callback(queue_id=voicemail.queue_id, number=voicemail.caller, voicemail_id=voicemail.pk)
+        if voicemail.call_id:
+            CallEvent.objects.create(
+                call_id=voicemail.call_id, kind="voicemail_notified", data={"to": len(recipients)}
+            )
+    return "sent"
