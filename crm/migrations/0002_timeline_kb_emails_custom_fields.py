@@ -297,4 +297,8 @@ class Migration(migrations.Migration):
             model_name='interaction',
             constraint=models.UniqueConstraint(condition=models.Q(('link_type__isnull', False)), fields=('kind', 'link_type', 'link_id'), name='crm_interaction_one_per_link'),
         ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(django.db.models.functions.text.Upper('email'), name='crm_customer_email_upper'),
+        ),
     ]

