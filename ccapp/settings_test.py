@@ -1,4 +1,4 @@
-"""Test-wide environment: production-like settings on the machine's real PostgreSQL and Redis."""
+"""Settings for the test suite: production settings with a test key, on the real PostgreSQL and Redis."""
 
 import os
 
@@ -8,3 +8,7 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("CHANNEL_LAYER_PREFIX", f"ccapp-test-{os.getpid()}")
+
+from ccapp.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests

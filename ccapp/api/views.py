@@ -1,0 +1,68 @@
+"""REST endpoints of the call-center core; each checks the caller's model permissions."""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+
+from ccapp import models as m
+from ccapp.api import serializers as s
+from ccapp.api.permissions import ModelPermissions
+
+
+class ConfigViewSet(viewsets.ModelViewSet):
+    permission_classes = [ModelPermissions]
+
+    def perform_destroy(self, instance) -> None:
+        from ccapp.services.config import delete_config
+
+        delete_config(instance=instance)
+
+
+class QueueViewSet(ConfigViewSet):
+    queryset = m.Queue.objects.all()
+    serializer_class = s.QueueSerializer
+
+
+class IVRFlowViewSet(ConfigViewSet):
+    queryset = m.IVRFlow.objects.all()
+    serializer_class = s.IVRFlowSerializer
+
+
+class InboundRouteViewSet(ConfigViewSet):
+    queryset = m.InboundRoute.objects.all()
+    serializer_class = s.InboundRouteSerializer
+
+
+class SkillViewSet(ConfigViewSet):
+    queryset = m.Skill.objects.all()
+    serializer_class = s.SkillSerializer
+
+
+class DispositionCodeViewSet(ConfigViewSet):
+    queryset = m.DispositionCode.objects.prefetch_related("queues")
+    serializer_class = s.DispositionCodeSerializer
+
+
+class PauseCodeViewSet(ConfigViewSet):
+    queryset = m.PauseCode.objects.all()
+    serializer_class = s.PauseCodeSerializer
+
+
+class AgentViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ModelPermissions]
+    queryset = m.Agent.objects.select_related("user").prefetch_related("agentskill_set__skill")
+    serializer_class = s.AgentSerializer
+
+
+class CallViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ModelPermissions]
+    queryset = m.Call.objects.select_related("queue", "agent").prefetch_related("events")
+    serializer_class = s.CallSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        # Agents see their own calls; supervisors and admins (report readers) see all.
+        if not user.has_perm("ccapp.view_reports"):
+            queryset = queryset.filter(agent__user=user)
+        return queryset
