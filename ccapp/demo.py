@@ -218,5 +218,6 @@ def _seed_app(app: str) -> dict[str, int]:
         module = importlib.import_module(f"{app}.demo")
     except ModuleNotFoundError:
         return {}
-    result = module.seed()
+    seed_app = getattr(module, "seed", None)
+    result = seed_app() if callable(seed_app) else None
     return result if isinstance(result, dict) else {}
