@@ -14,7 +14,6 @@ pytestmark = pytest.mark.django_db
 MATRIX = [
     ("/", {"agent1": 200, "supervisor": 200, "admin": 200}),
     ("/admin/", {"agent1": 200, "supervisor": 200, "admin": 200}),
-    ("/admin/crm/customer/", {"agent1": 200, "supervisor": 200, "admin": 200}),
     ("/admin/ccapp/call/", {"agent1": 200, "supervisor": 200, "admin": 200}),
     ("/admin/ccapp/queue/add/", {"agent1": 403, "supervisor": 200, "admin": 200}),
     ("/admin/ccapp/ivrflow/add/", {"agent1": 403, "supervisor": 200, "admin": 200}),
