@@ -33,15 +33,16 @@ AGENT_READ_CCAPP_MODELS = {"call", "callevent", "recording", "voicemail", "callb
 
 
 def _agent_may(app: str, model: str, codename: str) -> bool:
-    action = codename.split("_", 1)[0]
+    # Custom permissions such as ccapp.view_reports are not "view" of a model: compare whole codenames.
+    action = codename.split("_", 1)[0] if codename.endswith(f"_{model}") else codename
     if app in AGENT_WORK_APPS:
         is_config = model in CONFIG_MODELS.get(app, set())
         return action == "view" or (not is_config and action in {"add", "change"})
     if app == "ccapp":
         return (
             codename == "handle_calls"
-            or (action == "view" and model in AGENT_READ_CCAPP_MODELS)
-            or (action == "change" and model in {"voicemail", "callbackrequest"})
+            or (codename == f"view_{model}" and model in AGENT_READ_CCAPP_MODELS)
+            or (codename == f"change_{model}" and model in {"voicemail", "callbackrequest"})
         )
     return False
 
