@@ -91,8 +91,8 @@ def test_it_rejects_an_unknown_time_zone_in_the_admin():
     client.login(username="root", password=PASSWORD)
     response = client.post(
         "/admin/ccapp/businesshours/add/",
-        {"name": "Office", "timezone": "Mars/Olympus",
-         "ranges-TOTAL_FORMS": 0, "ranges-INITIAL_FORMS": 0, "holidays-TOTAL_FORMS": 0, "holidays-INITIAL_FORMS": 0},
+        {"name": "Office", "timezone": "Mars/Olympus", "ranges-TOTAL_FORMS": 0, "ranges-INITIAL_FORMS": 0,
+         "holidays-TOTAL_FORMS": 0, "holidays-INITIAL_FORMS": 0},
     )  # fmt: skip
     assert response.status_code == 200
     assert "Mars/Olympus" in response.content.decode()

@@ -84,11 +84,19 @@ def test_it_refuses_a_bad_debug_value():
     assert "DEBUG" in result.stderr
 
 
+# The test settings relax HTTPS-only cookies and redirects; a deployment has none of that.
+PRODUCTION_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in {"SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}
+}
+
+
 def test_it_is_clean_for_deployment_with_debug_off():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ccapp.settings", "DEBUG": "0",
+        env={**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "ccapp.settings", "DEBUG": "0",
              "SECRET_KEY": "a-long-random-production-key-" + "z9" * 20, "ALLOWED_HOSTS": "cc.example.com"},
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
