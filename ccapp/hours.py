@@ -34,7 +34,7 @@ def _aware(at: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Calendar:
-    """Weekly opening ranges (weekday 0 = Monday), closed dates, and weekend dates worked with Monday hours."""
+    """Weekly opening ranges (weekday 0 = Monday), closed dates, weekend dates worked with Monday hours."""
 
     tz: ZoneInfo
     weekly: Mapping[int, tuple[Range, ...]]
