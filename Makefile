@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv messages clean
+.PHONY: run test lint format venv messages clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -18,7 +18,19 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m ccapp.launcher
 
-test: $(STAMP)
+# Debian packages the tests and prompts use (browser tests, text-to-speech); installed when missing and
+# when this runs as root with apt-get, otherwise the tests that need them say so and skip.
+SYSTEM_DEPS := chromium chromedriver espeak-ng sox
+system-deps:
+	@missing=""; for c in $(SYSTEM_DEPS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages for:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver espeak-ng sox >/dev/null; \
+	  else echo "note: missing$$missing (not root): tests that need them will be skipped"; fi; \
+	fi
+
+test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	SECRET_KEY=$${SECRET_KEY:-check-only-$$(printf "%064d" 0)} $(PY) manage.py makemigrations --check --dry-run
