@@ -62,7 +62,9 @@ def _check(fields: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def add_phone(*, customer: Customer, raw: str, label: str = "") -> CustomerPhone:
     """Attach a number; one that cannot be parsed is kept as typed and flagged invalid."""
-    number = normalize(raw, customer.region if len(customer.region or "") == 2 else None)
+    # Customer.region is free text (a city); only an ISO country code is a dialling region.
+    region = customer.region if len(customer.region) == 2 and customer.region.isascii() else None
+    number = normalize(raw, region)
     if not (raw or "").strip():
         raise DomainError(_("The number is empty."), field="phones", error_id="number_missing")
     if number.valid:
@@ -77,6 +79,17 @@ def add_phone(*, customer: Customer, raw: str, label: str = "") -> CustomerPhone
         valid=number.valid,
         label=label[:32],
     )
+
+
+@transaction.atomic
+def renormalize_phone(*, phone: CustomerPhone, customer: Customer) -> CustomerPhone:
+    """Save a number edited as text (admin): E.164, extension and validity recomputed."""
+    region = customer.region if len(customer.region) == 2 and customer.region.isascii() else None
+    number = normalize(phone.raw, region)
+    phone.customer = customer
+    phone.number, phone.extension, phone.valid = number.e164, number.extension[:8], number.valid
+    phone.save()
+    return phone
 
 
 @transaction.atomic

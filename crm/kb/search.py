@@ -30,7 +30,7 @@ RRF_K = 60
 MIN_SIMILARITY = 0.3
 # Glossary equivalents count less than the words the person typed.
 EXPANSION_WEIGHT = 0.5
-_ASCII = re.compile(r"[a-z]{4,24}")
+_ASCII = re.compile(r"[a-z]{4,24}", re.IGNORECASE)
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -72,6 +72,9 @@ def corrections(query: str) -> dict[str, str]:
     known = set(ArticleTerm.objects.filter(word__in=words).values_list("word", flat=True))
     fixed: dict[str, str] = {}
     with connection.cursor() as cursor:
+        # A transposition ("refnud") shares few trigrams with the word; 0.2 still finds it, and the
+        # edit-distance check below rejects the loose candidates that lets in.
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.2', false)")
         for word in [w for w in words if w not in known][:3]:
             cursor.execute(
                 "SELECT word, similarity(word, %s) FROM crm_articleterm WHERE word %% %s "
@@ -113,8 +116,8 @@ def lexical_ranking(words: list[str], extra: list[str], filters: Filters) -> lis
     if not words and not extra:
         return []
     where, params = _filter_sql(filters)
-    main = _tsquery(words) if words else "''"
-    second = _tsquery(extra) if extra else "''"
+    main = _tsquery(words) if words else ""
+    second = _tsquery(extra) if extra else ""
     sql = (
         "SELECT a.id FROM crm_article a, to_tsquery('simple', %s) q1, to_tsquery('simple', %s) q2 "
         "WHERE a.search_vector @@ (q1 || q2)" + where + " ORDER BY "
@@ -215,7 +218,9 @@ def search_articles(
     words += [stem(w) for w in fixed.values()]
     extra = expand(words) if "lexical" in methods else []
     lexical = lexical_ranking(words, extra, filters) if "lexical" in methods else []
-    semantic = semantic_ranking(query, filters) if "semantic" in methods else []
+    # Corrections are appended, not substituted: a rare but right word ("status") may look like a typo.
+    corrected = " ".join([query, *fixed.values()])
+    semantic = semantic_ranking(corrected, filters) if "semantic" in methods else []
     fused = fuse(lexical, semantic)[: max(1, min(limit, CANDIDATES))]
     articles = Article.objects.select_related("category").in_bulk([pk for pk, _ in fused])
     highlight = [*words, *fixed.values(), *_ASCII.findall(query.lower()), *extra]

@@ -1,0 +1,1 @@
+"""REST API of the crm app, under /crm/api/."""
