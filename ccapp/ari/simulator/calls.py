@@ -193,12 +193,13 @@ class Calls:
         limit = timeout if timeout > 0 else float("inf")
         if agent.behaviour == "answer" and agent.after < limit:
             await clock.sleep(agent.after)
-            channel.state = "Up"
-            self._dial(channel, "ANSWER")
             if enter is not None:
+                channel.state = "Up"
+                self._dial(channel, "ANSWER")
                 self.enter_app(channel, *enter)
             else:
                 self.set_state(channel, "Up")
+                self._dial(channel, "ANSWER")
             return
         if agent.behaviour in ("busy", "decline") and agent.after < limit:
             await clock.sleep(agent.after)

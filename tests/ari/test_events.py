@@ -1,0 +1,95 @@
+"""Parsing of every event type in events.json, unknown types, malformed input, lanes."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from ccapp.ari import events
+from ccapp.ari.event_models import EVENT_TYPES
+from tests.ari.schema import EVENT_TYPES as SCHEMA_EVENT_TYPES
+from tests.ari.schema import sample
+
+
+def test_it_has_a_model_for_every_event_type_in_events_json():
+    assert set(SCHEMA_EVENT_TYPES) <= set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event_type", SCHEMA_EVENT_TYPES)
+def test_it_parses_a_full_sample_of_each_event_type(event_type):
+    raw = sample(event_type)
+    event = events.parse_event(json.dumps(raw))
+    assert type(event).__name__ == event_type
+    assert event.model_dump(by_alias=True, exclude_none=True) == raw
+
+
+@pytest.mark.parametrize("event_type", SCHEMA_EVENT_TYPES)
+def test_it_parses_a_sample_with_only_required_fields(event_type):
+    event = events.parse_event(sample(event_type, required_only=True))
+    assert type(event).__name__ == event_type
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    [
+        t
+        for t in SCHEMA_EVENT_TYPES
+        if sample(t, required_only=True).keys() - {"type", "application", "timestamp", "asterisk_id"}
+    ],
+)
+def test_it_skips_an_event_missing_a_required_field(event_type, caplog):
+    raw = sample(event_type, required_only=True)
+    field = sorted(raw.keys() - {"type", "application", "timestamp", "asterisk_id"})[0]
+    del raw[field]
+    with caplog.at_level(logging.WARNING):
+        assert events.parse_event(raw) is None
+    assert event_type in caplog.text
+
+
+def test_it_keeps_unknown_fields():
+    raw = sample("StasisStart") | {"new_in_asterisk_23": {"x": 1}}
+    raw["channel"]["brand_new"] = "kept"
+    event = events.parse_event(raw)
+    assert event.new_in_asterisk_23 == {"x": 1}
+    assert event.channel.model_extra == {"brand_new": "kept"}
+
+
+def test_it_passes_unknown_event_types_through_as_generic_events():
+    event = events.parse_event({"type": "ChannelTeleported", "application": "ccapp", "to": "mars"})
+    assert isinstance(event, events.GenericEvent)
+    assert event.type == "ChannelTeleported"
+    assert event.model_extra == {"to": "mars"}
+
+
+@pytest.mark.parametrize("raw", ["not json", b"\xff\xfe", "[1, 2]", '{"no_type": 1}', '{"type": 5}', "null"])
+def test_it_logs_and_skips_malformed_input(raw, caplog):
+    with caplog.at_level(logging.WARNING):
+        assert events.parse_event(raw) is None
+    assert "skipped" in caplog.text
+
+
+def test_it_parses_the_events_observed_on_asterisk_22():
+    samples = json.loads((__import__("pathlib").Path(__file__).with_name("observed_events.json")).read_text())
+    for event_type, raw in samples.items():
+        assert type(events.parse_event(raw)).__name__ == event_type
+
+
+@pytest.mark.parametrize(
+    ("event_type", "field", "value", "lane"),
+    [
+        ("StasisStart", "channel", {"id": "c1"}, "c1"),
+        ("Dial", "peer", {"id": "agent-leg"}, "agent-leg"),
+        ("PlaybackFinished", "playback", {"target_uri": "channel:c2"}, "c2"),
+        ("PlaybackFinished", "playback", {"target_uri": "bridge:b1"}, None),
+        ("RecordingFinished", "recording", {"target_uri": "channel:c3"}, "c3"),
+        ("BridgeDestroyed", "bridge", {}, None),
+    ],
+)
+def test_lane_of_puts_an_event_on_its_channels_lane(event_type, field, value, lane):
+    raw = sample(event_type)
+    raw[field] |= value
+    if event_type == "Dial":
+        raw.pop("caller")
+    assert events.lane_of(events.parse_event(raw)) == lane
