@@ -1,6 +1,6 @@
 """Every write of the telephony core; services run in a transaction and push after commit."""
 
-from ccapp.services.agents import cancel_offer, claim_agent, miss_offer, set_agent_state
+from ccapp.services.agents import cancel_offer, claim_agent, end_wrapup, miss_offer, set_agent_state
 from ccapp.services.calls import (
     answer_call,
     append_call_event,
@@ -24,6 +24,7 @@ __all__ = [
     "append_call_event",
     "cancel_offer",
     "claim_agent",
+    "end_wrapup",
     "enqueue_call",
     "finish_call",
     "finish_recording",

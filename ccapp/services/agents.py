@@ -117,3 +117,12 @@ def cancel_offer(*, call_id: int, agent_id: int, at: datetime | None = None) -> 
     if agent.current_call_id == call_id and agent.state == AgentState.RINGING:
         change_agent_state(agent, AgentState.READY, reason="offer_cancelled", at=at)
     return agent
+
+
+@transaction.atomic
+def end_wrapup(*, agent_id: int, call_id: int, at: datetime | None = None) -> Agent | None:
+    """The queue's wrap-up time is over: ready again, unless the agent already moved on."""
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    if agent.state != AgentState.WRAP_UP or agent.current_call_id != call_id:
+        return None
+    return change_agent_state(agent, AgentState.READY, reason="wrapup_over", at=at)

@@ -1,0 +1,103 @@
+"""Synchronous reads the worker runs in threads: route plans, queue settings, resync lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from ccapp.hours import calendar_for
+from ccapp.models import Agent, Call, InboundRoute, IVRFlow, Queue
+from ccapp.stasis.session import QueueInfo, RouteInfo
+
+
+def run(fn, /, *args: Any, **kwargs: Any):
+    """Run a sync (database) function in a worker thread; each thread keeps its own connection."""
+    return sync_to_async(fn, thread_sensitive=False)(*args, **kwargs)
+
+
+def _hours_answer(business_hours, now) -> str:
+    calendar = calendar_for(business_hours)
+    if calendar.is_open(now):
+        return "open"
+    holidays = getattr(calendar, "holidays", frozenset())
+    local = now.astimezone(calendar.tz) if hasattr(calendar, "tz") else now
+    return "holiday" if local.date() in holidays else "closed"
+
+
+def route_info(route_id: int | None) -> RouteInfo:
+    """The route of a call, with the flow graph and the open/closed/holiday answer for now."""
+    if route_id is None:
+        return RouteInfo()
+    route = InboundRoute.objects.select_related("flow", "closed_flow", "business_hours").get(pk=route_id)
+    now = timezone.now()
+    answer = _hours_answer(route.business_hours, now) if route.business_hours_id else "open"
+    flow = route.flow
+    if answer != "open" and route.closed_flow_id:
+        flow = route.closed_flow
+    info = RouteInfo(
+        route_id=route.pk,
+        queue_id=route.queue_id,
+        failover_queue_id=route.failover_queue_id,
+        language=route.language,
+        hours={"": answer},
+    )
+    if flow is not None:
+        info.flow_id, info.flow_code, info.flow_graph, info.flow_version = (
+            flow.pk,
+            flow.code,
+            flow.graph,
+            flow.version,
+        )
+    return info
+
+
+def flow_by_code(code: str) -> IVRFlow | None:
+    """An IVR flow by its code (for an exit to another flow)."""
+    return IVRFlow.objects.filter(code=code).first()
+
+
+def queue_info(*, queue_id: int | None = None, code: str = "") -> QueueInfo | None:
+    """A queue's settings by id or code; None when it does not exist or is inactive."""
+    query = Queue.objects.filter(active=True)
+    queue = query.filter(pk=queue_id).first() if queue_id else query.filter(code=code).first()
+    if queue is None:
+        return None
+    return QueueInfo(
+        id=queue.pk,
+        code=queue.code,
+        strategy=queue.strategy,
+        ring_timeout=queue.ring_timeout_seconds,
+        wrapup=queue.wrapup_seconds,
+        max_wait=queue.max_wait_seconds,
+        announce_position=queue.announce_position,
+        announce_wait=queue.announce_wait,
+        announce_every=queue.announce_every_seconds,
+        music_class=queue.music_class,
+        offer_after=queue.offer_after_seconds,
+        offer_callback=queue.offer_callback,
+        offer_voicemail=queue.offer_voicemail,
+        overflow_action=queue.overflow_action,
+        overflow_queue_id=queue.overflow_queue_id,
+        overflow_number=queue.overflow_number,
+        record_calls=queue.record_calls,
+        survey=queue.survey_enabled,
+        caller_id=queue.caller_id,
+        language=queue.language,
+    )
+
+
+def agent_endpoint(agent_id: int) -> str:
+    """The SIP endpoint of an agent's phone."""
+    return Agent.objects.values_list("endpoint", flat=True).get(pk=agent_id)
+
+
+def agent_by_extension(extension: str) -> int | None:
+    """An agent id by extension (IVR 'agent' exits)."""
+    return Agent.objects.filter(extension=extension).values_list("pk", flat=True).first()
+
+
+def open_call_by_channel(channel_id: str) -> Call | None:
+    """The unfinished Call of a channel, if any."""
+    return Call.objects.filter(channel_id=channel_id, ended_at__isnull=True).first()

@@ -1,0 +1,167 @@
+"""Ringing agents, connecting the first who answers, missed offers and wrap-up."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from ccapp import services
+from ccapp.ari.errors import AriError
+from ccapp.stasis import db
+from ccapp.stasis.session import CallSession
+
+log = logging.getLogger(__name__)
+
+# ChannelDestroyed causes of an agent leg that never answered (see shared ARI notes).
+MISS_REASONS = {19: "no_answer", 17: "busy", 21: "rejected", 16: "cancelled"}
+DEFAULT_RING_TIMEOUT = 20
+
+
+class OfferMixin:
+    async def ring(self, session: CallSession, agent_ids: list[int]) -> None:
+        """Originate each claimed agent's phone into this app; the first to answer gets the caller."""
+        session.phase = "ringing"
+        timeout = session.queue.ring_timeout if session.queue else DEFAULT_RING_TIMEOUT
+        for agent_id in agent_ids:
+            leg = f"agent-{session.call_id}-{agent_id}-{uuid.uuid4().hex[:8]}"
+            session.offers[leg] = agent_id
+            self.legs[leg] = session
+            await db.run(services.offer_call, call_id=session.call_id, agent_id=agent_id)
+            if len(self.metrics["offer_latency"]) < 1_000_000 and len(session.offers) == 1:
+                self.metrics["offer_latency"].append(time.monotonic() - session.started_monotonic)
+            try:
+                endpoint = await db.run(db.agent_endpoint, agent_id)
+                await self.ari.originate(
+                    endpoint,
+                    app=self.app_name,
+                    app_args=f"agent,{session.channel_id}",
+                    timeout=max(1, round(timeout)),
+                    caller_id=session.caller or None,
+                    channel_id=leg,
+                )
+            except AriError as exc:
+                log.warning("agent %s unreachable: %s", agent_id, exc)
+                await self._offer_failed(session, leg, "unreachable")
+
+    async def agent_answered(self, leg: str) -> None:
+        session = self.legs.get(leg)
+        if session is None:
+            await self.quietly(self.ari.hangup(leg))
+            return
+        async with session.lock:
+            agent_id = session.offers.pop(leg, None)
+            if agent_id is None or session.ended or session.agent_leg:
+                self.legs.pop(leg, None)
+                await self.quietly(self.ari.hangup(leg))
+                if agent_id is not None:
+                    await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
+                return
+            await self._connect(session, leg, agent_id)
+
+    async def _connect(self, session: CallSession, leg: str, agent_id: int) -> None:
+        session.agent_leg, session.agent_id, session.phase = leg, agent_id, "connected"
+        self.leave_waitlist(session)
+        for playback_id, pending in list(self.playbacks.items()):
+            if pending.session is session:
+                await self.stop_playback(playback_id)
+        # Bridge first, then anything else: bridged channels answer REST calls at once, while a
+        # channel outside a bridge with a prompt running blocks them until the prompt ends.
+        session.bridge_id = f"call-{session.call_id}-{uuid.uuid4().hex[:8]}"
+        await self.ari.create_bridge(
+            type="mixing", bridge_id=session.bridge_id, name=f"call-{session.call_id}"
+        )
+        await self.ari.add_channel(session.bridge_id, [session.channel_id, leg])
+        await self.stop_offers(session)
+        await db.run(services.answer_call, call_id=session.call_id, agent_id=agent_id)
+        if session.queue and session.queue.record_calls:
+            await self.start_recording(session)
+
+    async def start_recording(self, session: CallSession) -> None:
+        name = f"call-{session.call_id}-{uuid.uuid4().hex[:8]}"
+        try:
+            await self.ari.record_bridge(session.bridge_id, name=name, format="wav", if_exists="fail")
+        except AriError as exc:
+            await self.event(session, "recording_failed", error=str(exc))
+            return
+        session.recording = name
+        self.recordings[name] = session
+        legs = [session.channel_id, session.agent_leg]
+        await db.run(
+            services.save_recording,
+            call_id=session.call_id,
+            name=name,
+            legs=legs,
+            file_name=f"recordings/{name}.wav",
+        )
+
+    async def stop_offers(self, session: CallSession) -> None:
+        """Hang up every agent leg still ringing for this caller; those agents are ready again."""
+        for leg, agent_id in list(session.offers.items()):
+            session.offers.pop(leg, None)
+            self.legs.pop(leg, None)
+            await self.quietly(self.ari.hangup(leg))
+            await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
+
+    async def leg_gone(self, leg: str, *, cause: int) -> None:
+        session = self.legs.pop(leg, None)
+        if session is None:
+            return
+        async with session.lock:
+            if leg == session.agent_leg:
+                await self._agent_hung_up(session)
+            elif leg in session.offers:
+                await self._offer_failed(session, leg, MISS_REASONS.get(cause, f"cause_{cause}"))
+
+    async def _agent_hung_up(self, session: CallSession) -> None:
+        session.agent_leg = ""
+        if session.ended:
+            return
+        await self.event(session, "agent_hung_up", agent=session.agent_id)
+        if session.queue and session.queue.survey:
+            await self.start_survey(session)
+        else:
+            session.phase = "leaving"
+            await self.quietly(self.ari.hangup(session.channel_id))
+
+    async def _offer_failed(self, session: CallSession, leg: str, reason: str) -> None:
+        """No answer, busy or unreachable: agent not-ready ("missed"), call back at the head of its queue."""
+        agent_id = session.offers.pop(leg, None)
+        self.legs.pop(leg, None)
+        if agent_id is None:
+            return
+        await db.run(services.miss_offer, call_id=session.call_id, agent_id=agent_id, reason=reason)
+        if session.offers or session.agent_leg or session.ended or session.phase != "ringing":
+            return
+        if session.queue is None:
+            await self.failover(session, "offer_missed")
+            return
+        # enqueue_call keeps the original queued_at, so the caller is still first in line.
+        await db.run(services.enqueue_call, call_id=session.call_id, queue_id=session.queue.id)
+        session.phase = "queue"
+        self.join_waitlist(session)
+        self.spawn(self.dispatch(session.queue.id))
+
+    def schedule_wrapup_end(self, agent_id: int, call_id: int, seconds: float) -> None:
+        async def end() -> None:
+            await db.run(services.end_wrapup, agent_id=agent_id, call_id=call_id)
+            await self.dispatch_all()
+
+        self.later(seconds, end)
+
+    async def offer_direct(self, session: CallSession, extension: str) -> None:
+        """IVR exit to one agent: ring that agent if ready, else the route's queue."""
+        agent_id = await db.run(db.agent_by_extension, extension)
+        queue_id = session.route.queue_id or session.route.failover_queue_id
+        session.queue = await db.run(db.queue_info, queue_id=queue_id) if queue_id else None
+        agent = None
+        if agent_id is not None:
+            agent = await db.run(services.claim_agent, call_id=session.call_id, agent_ids=[agent_id])
+        if agent is None:
+            await self.event(session, "agent_unavailable", extension=extension)
+            if queue_id:
+                await self.enter_queue(session, queue_id)
+            else:
+                await self.failover(session, "agent_unavailable")
+            return
+        await self.ring(session, [agent.pk])

@@ -1,0 +1,228 @@
+"""Waiting in a queue: holding bridge with music, announcements, max wait and overflow, dispatch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from ccapp import selectors, services
+from ccapp.ari.errors import AriError
+from ccapp.models import CallOutcome
+from ccapp.models.queues import OverflowAction, Strategy
+from ccapp.stasis import db
+from ccapp.stasis.session import CallSession, QueueInfo
+
+log = logging.getLogger(__name__)
+
+OFFER_DIGITS = {"1": "callback", "2": "voicemail"}
+OPTIONS_TEXT = (
+    "按1，我们稍后给您回电，不会失去排队位置；按2留言。Press 1 for a call back, 2 to leave a message."
+)
+CALLBACK_TEXT = "好的，我们会尽快给您回电。We will call you back. Goodbye."
+FAR_FUTURE = datetime.max.replace(tzinfo=None)
+
+
+class QueueMixin:
+    def _init_queues(self) -> None:
+        self.waiting: dict[int, list[CallSession]] = {}
+        self.holding: dict[int, str] = {}
+        self._holding_lock = asyncio.Lock()
+        self._dispatch_locks: dict[int, asyncio.Lock] = {}
+
+    async def enter_queue(
+        self,
+        session: CallSession,
+        queue_id: int | None,
+        *,
+        priority: int | None = None,
+        failing_over: bool = False,
+    ) -> None:
+        """Put the caller in a queue: holding bridge with music, timers, then try to offer the call."""
+        queue = await db.run(db.queue_info, queue_id=queue_id) if queue_id else None
+        if queue is None:
+            if failing_over:
+                raise LookupError(f"queue {queue_id} does not exist")
+            await self.failover(session, f"unknown_queue:{queue_id}")
+            return
+        session.queue = queue
+        if await db.run(selectors.logged_in_agents, queue.id) == 0:
+            await self.event(session, "no_agents", queue=queue.code)
+            await self.overflow(session, "no_agents")
+            return
+        call = await db.run(
+            services.enqueue_call, call_id=session.call_id, queue_id=queue.id, priority=priority
+        )
+        session.queued_at, session.priority, session.phase = call.queued_at, call.priority, "queue"
+        await self._hold(session, queue)
+        self._queue_timers(session, queue)
+        self.join_waitlist(session)
+        self.spawn(self.dispatch(queue.id))
+
+    async def _hold(self, session: CallSession, queue: QueueInfo) -> None:
+        bridge_id = await self.holding_bridge(queue)
+        await self.ari.add_channel(bridge_id, session.channel_id)
+
+    async def holding_bridge(self, queue: QueueInfo) -> str:
+        """The queue's holding bridge on this Asterisk, created with its music on first use."""
+        async with self._holding_lock:
+            if queue.id in self.holding:
+                return self.holding[queue.id]
+            bridge_id = f"ccapp-hold-{self.node}-{queue.id}"
+            try:
+                await self.ari.create_bridge(type="holding", bridge_id=bridge_id, name=f"hold-{queue.code}")
+            except AriError:
+                await self.ari.get_bridge(bridge_id)  # it survived a restart of the worker
+            # A holding bridge is silent until its music is started explicitly.
+            await self.quietly(self.ari.start_bridge_moh(bridge_id, moh_class=queue.music_class))
+            self.holding[queue.id] = bridge_id
+            return bridge_id
+
+    def _queue_timers(self, session: CallSession, queue: QueueInfo) -> None:
+        if queue.announce_every and (queue.announce_position or queue.announce_wait):
+            session.timers["announce"] = self.later(queue.announce_every, lambda: self._announce(session))
+        if queue.max_wait:
+            remaining = queue.max_wait - self._waited(session)
+            session.timers["max_wait"] = self.later(max(0.0, remaining), lambda: self._max_wait(session))
+        if queue.offer_after and (queue.offer_callback or queue.offer_voicemail):
+            session.timers["offer"] = self.later(queue.offer_after, lambda: self._offer_options(session))
+
+    def _waited(self, session: CallSession) -> float:
+        from django.utils import timezone
+
+        if session.queued_at is None:
+            return 0.0
+        return max(0.0, (timezone.now() - session.queued_at).total_seconds() * self.time_factor)
+
+    def join_waitlist(self, session: CallSession) -> None:
+        waitlist = self.waiting.setdefault(session.queue.id, [])
+        if session not in waitlist:
+            waitlist.append(session)
+
+    def leave_waitlist(self, session: CallSession) -> None:
+        if session.queue and session in self.waiting.get(session.queue.id, []):
+            self.waiting[session.queue.id].remove(session)
+        session.cancel_timers("announce", "max_wait", "offer")
+
+    async def _announce(self, session: CallSession) -> None:
+        async with session.lock:
+            if session.phase != "queue" or session.queue is None:
+                return
+            queue = session.queue
+            position = await db.run(selectors.queue_position, session.call_id)
+            media: list[str] = []
+            if queue.announce_position and position:
+                media += (
+                    ["sound:queue-youarenext"]
+                    if position == 1
+                    else ["sound:queue-thereare", f"number:{position - 1}", "sound:queue-callswaiting"]
+                )
+            if queue.announce_wait and position:
+                minutes = max(
+                    1, round(await db.run(selectors.estimated_wait_seconds, queue.id, position) / 60)
+                )
+                media += ["sound:queue-holdtime", f"number:{minutes}", "sound:queue-minutes"]
+            if media:
+                # Bridge music blocks bridge announcements: play to this caller's channel only.
+                await self.play(session, media)
+                await self.event(session, "announced", position=position)
+            session.timers["announce"] = self.later(queue.announce_every, lambda: self._announce(session))
+
+    async def _offer_options(self, session: CallSession) -> None:
+        async with session.lock:
+            if session.phase != "queue":
+                return
+            session.timers.pop("offer", None)
+            await self.event(session, "options_offered")
+            await self.say(session, OPTIONS_TEXT)
+
+    async def queue_digit(self, session: CallSession, digit: str) -> None:
+        """While waiting: 1 = call me back (keeps my place), 2 = leave a voicemail."""
+        choice = OFFER_DIGITS.get(digit)
+        if choice is None or session.queue is None:
+            return
+        await self.release_from_queue(session)
+        if choice == "callback":
+            await db.run(
+                services.request_callback,
+                queue_id=session.queue.id,
+                number=session.caller,
+                call_id=session.call_id,
+            )
+            session.outcome, session.phase = CallOutcome.CALLBACK, "leaving"
+            await self.say(session, CALLBACK_TEXT, then="hangup")
+        else:
+            await self.start_voicemail(session, session.queue)
+
+    async def release_from_queue(self, session: CallSession) -> None:
+        """Take the caller out of line and out of the holding bridge (ringing agents are stopped)."""
+        self.leave_waitlist(session)
+        await self.stop_offers(session)
+        if session.queue and session.queue.id in self.holding:
+            await self.quietly(self.ari.remove_channel(self.holding[session.queue.id], session.channel_id))
+
+    async def _max_wait(self, session: CallSession) -> None:
+        async with session.lock:
+            session.timers.pop("max_wait", None)
+            if session.phase in ("queue", "ringing"):
+                await self.overflow(session, "max_wait")
+
+    async def overflow(self, session: CallSession, reason: str) -> None:
+        """Max wait or nobody logged in: the queue's overflow target (queue, voicemail, number, goodbye)."""
+        queue = session.queue
+        action = queue.overflow_action if queue else OverflowAction.HANGUP
+        if action == OverflowAction.NONE and reason == "max_wait":
+            return
+        await self.event(session, "overflow", reason=reason, action=action or "hangup")
+        await self.release_from_queue(session)
+        session.outcome = CallOutcome.OVERFLOW
+        if action == OverflowAction.QUEUE and queue and queue.overflow_queue_id:
+            await self.enter_queue(session, queue.overflow_queue_id)
+        elif action == OverflowAction.VOICEMAIL:
+            await self.start_voicemail(session, queue)
+        elif action == OverflowAction.EXTERNAL and queue and queue.overflow_number:
+            await self.transfer_external(session, queue.overflow_number)
+            session.outcome = CallOutcome.OVERFLOW
+        else:
+            session.phase = "leaving"
+            await self.play(session, ["sound:sorry-cant-let-you-do-that"], then="hangup")
+
+    # ---- offering calls ------------------------------------------------------------------------
+    async def dispatch(self, queue_id: int) -> None:
+        """Offer the queue's waiting calls, best first, to ready agents claimed under row locks."""
+        lock = self._dispatch_locks.setdefault(queue_id, asyncio.Lock())
+        async with lock:
+            waitlist = sorted(
+                self.waiting.get(queue_id, []),
+                key=lambda s: (-s.priority, s.queued_at.replace(tzinfo=None) if s.queued_at else FAR_FUTURE),
+            )
+            for session in waitlist:
+                if session.phase != "queue" or session.offers or session.queue is None:
+                    continue
+                candidates = await db.run(selectors.ready_agents, queue_id)
+                if not candidates:
+                    return
+                agents = await self._claim(session, candidates)
+                if not agents:
+                    return
+                async with session.lock:
+                    if session.phase != "queue":
+                        for agent_id in agents:
+                            await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
+                        continue
+                    await self.ring(session, agents)
+
+    async def _claim(self, session: CallSession, candidates: list[int]) -> list[int]:
+        if session.queue and session.queue.strategy == Strategy.RING_ALL:
+            claimed = []
+            for agent_id in candidates:
+                agent = await db.run(services.claim_agent, call_id=session.call_id, agent_ids=[agent_id])
+                if agent is not None:
+                    claimed.append(agent.pk)
+            return claimed
+        agent = await db.run(services.claim_agent, call_id=session.call_id, agent_ids=candidates)
+        return [agent.pk] if agent is not None else []
+
+    async def dispatch_all(self) -> None:
+        for queue_id in [q for q, waitlist in self.waiting.items() if waitlist]:
+            await self.dispatch(queue_id)
