@@ -49,6 +49,7 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
         self.playbacks: dict[str, PendingPlayback] = {}
         self.recordings: dict[str, CallSession] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.handles: set[asyncio.TimerHandle] = set()
         self.metrics: dict[str, list[float]] = {"offer_latency": [], "handler_lag": []}
         self._init_queues()
 
@@ -62,7 +63,19 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
     def later(self, seconds: float, callback: Callable[[], Awaitable[None]]) -> asyncio.TimerHandle:
         """Run an async callback after `seconds` of (simulated) time."""
         loop = asyncio.get_running_loop()
-        return loop.call_later(max(0.0, seconds) / self.time_factor, lambda: self.spawn(callback()))
+        handle = loop.call_later(max(0.0, seconds) / self.time_factor, lambda: self.spawn(callback()))
+        self.handles.add(handle)
+        if len(self.handles) > 4096:  # forget fired and cancelled handles now and then
+            self.handles = {h for h in self.handles if not h.cancelled() and h.when() > loop.time()}
+        return handle
+
+    async def close(self) -> None:
+        """Stop every timer and background task (shutdown; Asterisk keeps the calls)."""
+        for handle in self.handles:
+            handle.cancel()
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)

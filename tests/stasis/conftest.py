@@ -34,9 +34,7 @@ async def start_worker(sim: Simulator, node: str = "test-node") -> tuple[Any, St
 
 async def stop_worker(client: Any, app: StasisApp) -> None:
     await client.close()
-    for task in list(app.tasks):
-        task.cancel()
-    await asyncio.gather(*app.tasks, return_exceptions=True)
+    await app.close()
 
 
 @pytest.fixture
