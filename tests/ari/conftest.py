@@ -26,7 +26,7 @@ async def sim() -> AsyncIterator[Simulator]:
     assert not errors, errors[:10]
 
 
-def make_client(sim: Simulator, **kwargs) -> AriClient:
+def make_client(sim: Simulator, *, password: str | None = None, **kwargs) -> AriClient:
     """A client for the simulator with short ping and backoff times (the stall tests need them)."""
     options = {
         "rng": random.Random(7),
@@ -35,7 +35,8 @@ def make_client(sim: Simulator, **kwargs) -> AriClient:
         "ping_interval": 0.1,
         "ping_timeout": 0.2,
     }
-    return AriClient(sim.url, sim.username, sim.password, app=sim.app, **(options | kwargs))
+    secret = sim.password if password is None else password
+    return AriClient(sim.url, sim.username, secret, app=sim.app, **(options | kwargs))
 
 
 @pytest.fixture
