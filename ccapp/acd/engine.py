@@ -190,7 +190,8 @@ def _call_gone(w: Work, call_id: str, *, abandoned: bool) -> None:
 
 def _finish_connected(w: Work, call: Call) -> None:
     config = w.queues[call.queue_id]
-    talk = max(0.0, w.now - (call.answered_at or w.now))
+    answered = w.now if call.answered_at is None else call.answered_at
+    talk = max(0.0, w.now - answered)
     old = w.handle_ewma[call.queue_id]
     w.set_handle_ewma(call.queue_id, old + EWMA_ALPHA * (talk + config.wrapup_seconds - old))
     agent: Agent | None = w.agents.get(call.agent_id or "")
