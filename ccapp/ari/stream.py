@@ -102,7 +102,7 @@ class EventStream:
             ping_interval=self._ping_interval,
             ping_timeout=self._ping_timeout,  # a stalled peer (no pong) closes the connection
             open_timeout=self._open_timeout,
-            close_timeout=1.0,
+            close_timeout=min(1.0, self._ping_timeout),  # a stalled peer never answers the close
             proxy=None,
             max_size=None,  # a Resync-sized ChannelVarset burst must never kill the socket
             compression=None,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
+import ccapp.ari
 from ccapp.ari import events
 from ccapp.ari.event_models import EVENT_TYPES
 from tests.ari.schema import EVENT_TYPES as SCHEMA_EVENT_TYPES
@@ -71,7 +73,7 @@ def test_it_logs_and_skips_malformed_input(raw, caplog):
 
 
 def test_it_parses_the_events_observed_on_asterisk_22():
-    samples = json.loads((__import__("pathlib").Path(__file__).with_name("observed_events.json")).read_text())
+    samples = json.loads((Path(ccapp.ari.__file__).with_name("observed_events.json")).read_text())
     for event_type, raw in samples.items():
         assert type(events.parse_event(raw)).__name__ == event_type
 

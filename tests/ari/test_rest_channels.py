@@ -214,3 +214,6 @@ async def test_snoop_creates_a_channel_that_enters_the_app(sim, ari, call):
         await ari.snoop("missing", app="ccapp", spy="in")
     with pytest.raises(AriBadRequest):
         await ari.snoop(call.channel_id, app="ccapp")
+    await sim.hangup(call)
+    destroyed = await sim.wait_for_event("ChannelDestroyed")
+    assert destroyed["channel"]["id"] == "snoop-1"

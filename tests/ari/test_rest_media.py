@@ -133,12 +133,13 @@ async def test_recording_a_channel_writes_a_wav_of_the_right_length(sim, ari, ca
 
 
 async def test_a_silent_caller_ends_a_recording_by_max_silence_with_silence_trimmed(sim, ari, call):
+    sim.set_silent(call)  # silent from the start: the whole recording is trailing silence
     await ari.record(
         call.channel_id, name="vm-2", format="wav", max_silence_seconds=2, max_duration_seconds=60
     )
-    sim.set_silent(call)
     finished = await sim.wait_for_event("RecordingFinished")
-    assert finished["recording"]["duration"] == 0
+    assert (finished["recording"]["duration"], finished["recording"]["silence_duration"]) == (0, 0)
+    assert wav_seconds(await ari.get_stored_recording_file("vm-2")) == 0.0
 
 
 async def test_hash_ends_a_recording_with_terminate_on(sim, ari, call):

@@ -259,6 +259,8 @@ class Calls:
             self.destroy(channel, 16 if cause in (None, 32) else cause, tech_cause=None)
         else:
             self._remove(channel)
+        for snoop in [c for c in self.world.channels.values() if c.endpoint == f"Snoop/{channel.id}"]:
+            self.hangup(snoop)  # a snoop channel ends with the channel it listens to
 
     def destroy(self, channel: SimChannel, cause: int, *, tech_cause: int | None = None) -> None:
         """ChannelDestroyed and removal."""

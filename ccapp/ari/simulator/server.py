@@ -78,7 +78,7 @@ class Simulator(SimulatorControl):
 
     # lifecycle --------------------------------------------------------------------------------------
     @classmethod
-    async def start(cls, **kwargs: Any) -> Simulator:  # type: ignore[override]
+    async def start(cls, **kwargs: Any) -> Simulator:
         """Create and start a simulator (port 0: a free port); `await sim.stop()` when done."""
         sim = cls(**kwargs)
         await sim.serve()

@@ -17,7 +17,7 @@ from ccapp.ari.dispatch import Dispatcher
 from ccapp.ari.events import parse_event
 from ccapp.ari.simulator import Simulator
 
-SAMPLES = Path(__file__).resolve().parents[2] / "ari" / "bench_events.json"
+SAMPLES = Path(__file__).resolve().parents[2] / "ari" / "observed_events.json"
 
 
 def machine() -> dict[str, Any]:
@@ -35,6 +35,8 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        # the machine may be shared: a high load average explains low figures
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 

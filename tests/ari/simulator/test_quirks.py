@@ -41,13 +41,13 @@ async def test_given_a_bridged_channel_then_answer_does_not_wait_for_the_prompt(
 
 async def test_a_prompt_url_without_sound_scheme_never_finishes(sim, ari, call):
     playback = await ari.play(call.channel_id, "http://127.0.0.1:8099/prompts/a-long-enough-name.wav")
-    await sim.clock.sleep(60)
+    await sim.clock.sleep(20)
     assert (await ari.get_playback(playback.id)).state == "playing"
 
 
 async def test_a_missing_recording_never_finishes(sim, ari, call):
     playback = await ari.play(call.channel_id, "recording:nothing-here")
-    await sim.clock.sleep(60)
+    await sim.clock.sleep(20)
     assert (await ari.get_playback(playback.id)).state == "playing"
 
 
