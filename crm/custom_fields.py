@@ -38,14 +38,21 @@ def _coerce(definition: CustomFieldDefinition, value: Any) -> Any:
     raise ValueError
 
 
-def validate_custom(values: dict[str, Any]) -> dict[str, Any]:
+def definitions() -> dict[str, CustomFieldDefinition]:
+    """The current custom field definitions by key."""
+    return {d.key: d for d in CustomFieldDefinition.objects.all()}
+
+
+def validate_custom(
+    values: dict[str, Any], known: dict[str, CustomFieldDefinition] | None = None
+) -> dict[str, Any]:
     """Typed custom values; unknown keys, wrong types and missing required fields are errors."""
     if not isinstance(values, dict):
         raise DomainError(_("Custom fields must be an object."), field="custom", error_id="custom_invalid")
-    definitions = {d.key: d for d in CustomFieldDefinition.objects.all()}
+    by_key = known if known is not None else definitions()
     clean: dict[str, Any] = {}
     for key, value in values.items():
-        definition = definitions.get(key)
+        definition = by_key.get(key)
         if definition is None:
             raise DomainError(_("Unknown custom field."), field=f"custom.{key}", error_id="custom_unknown")
         if value in (None, ""):
@@ -58,7 +65,7 @@ def validate_custom(values: dict[str, Any]) -> dict[str, Any]:
                 field=f"custom.{key}",
                 error_id="custom_invalid",
             ) from exc
-    for key, definition in definitions.items():
+    for key, definition in by_key.items():
         if definition.required and key not in clean:
             raise DomainError(
                 _("%(label)s is required.") % {"label": definition.label},

@@ -160,8 +160,8 @@ def search_customers(
         if "@" in query:
             condition = Q(email__iexact=query) | Q(emails__email__iexact=query)
         digits = _DIGITS.sub("", query)
-        if len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 3:
-            e164 = normalize(query).e164
+        if len(digits) >= 4 and not re.sub(r"[\s\-+()]", "", query).strip("0123456789"):
+            e164 = normalize(query).e164 if len(digits) >= 7 else ""
             condition = Q(phones__number=e164) if e164 else Q(phones__number__endswith=digits)
         qs = qs.filter(condition).distinct()
     if vip is not None:

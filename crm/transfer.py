@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from ccapp.errors import DomainError
 from ccapp.phones import normalize
-from crm.custom_fields import validate_custom
+from crm.custom_fields import definitions, validate_custom
 from crm.models import Customer, CustomerEmail, CustomerKind, CustomerPhone, CustomFieldDefinition
 from crm.services import _check, create_customer
 
@@ -109,7 +109,6 @@ def _row_fields(record: dict[str, str]) -> dict[str, Any]:
     fields["tags"] = _split(record.get("tags", ""))
     fields["do_not_call"] = record.get("do_not_call", "").lower() in _TRUE
     fields["consent"] = record.get("consent", "1").lower() in _TRUE
-    fields["custom"] = {k[7:]: v for k, v in record.items() if k.startswith("custom.") and v}
     return fields
 
 
@@ -138,13 +137,14 @@ def import_customers(
     _check_header(header)
     report = ImportReport(rows=len(rows), dry_run=dry_run)
     parsed: list[tuple[int, dict[str, Any], list[str], list[str]]] = []
+    known = definitions()  # once, not once a row
     for i, row in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet numbers them
         record = dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
         bad = False
         try:
             fields = _check(_row_fields(record))
-            custom = fields.pop("custom")
-            fields["custom"] = validate_custom(custom) if custom else {}
+            custom = {k[7:]: v for k, v in record.items() if k.startswith("custom.") and v}
+            fields["custom"] = validate_custom(custom, known)
         except DomainError as exc:
             report.error(i, exc.field or "", exc.error_id, str(exc.message))
             parsed.append((i, {}, [], []))
@@ -166,6 +166,7 @@ def import_customers(
         parsed.append((i, fields, numbers, emails))
         report.bad_rows += bad
     _find_duplicates(parsed, report)
+    report.errors.sort(key=lambda e: e["row"])
     report.valid_rows = report.rows - report.bad_rows
     if dry_run or report.bad_rows:
         return report

@@ -127,12 +127,12 @@ class CustomerViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(found, many=True).data)
 
     @extend_schema(
-        parameters=[*Q_PARAMS, OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        parameters=[*Q_PARAMS, OpenApiParameter("filetype", str, enum=["csv", "xlsx"])],
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     @action(detail=False, permission_classes=[IsAuthenticated, has_perms("crm.view_customer")])
     def export(self, request):
-        fmt = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
+        fmt = "xlsx" if request.query_params.get("filetype") == "xlsx" else "csv"
         data, content_type, name = transfer.export_customers(self.get_queryset(), fmt=fmt)
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -73,18 +74,26 @@ def search_vector(title_words: str, body_words: str) -> SearchVector:
 
 
 @transaction.atomic
+def index_articles(*, articles: Iterable[Article]) -> None:
+    """Rebuild the full-text vectors, embeddings and typo vocabulary of articles (one encoder batch)."""
+    articles = list(articles)
+    rows = index_rows(articles)
+    for article, row in zip(articles, rows, strict=True):
+        Article.objects.filter(pk=article.pk).update(
+            search_vector=search_vector(row.title_words, row.body_words), embedding=row.embedding
+        )
+    terms = set().union(*(row.terms for row in rows)) if rows else set()
+    ArticleTerm.objects.bulk_create([ArticleTerm(word=w) for w in sorted(terms)], ignore_conflicts=True)
+
+
 def index_article(*, article: Article) -> None:
-    """Rebuild the full-text vector, the embedding and the typo vocabulary of one article."""
-    (row,) = index_rows([article])
-    Article.objects.filter(pk=article.pk).update(
-        search_vector=search_vector(row.title_words, row.body_words), embedding=row.embedding
-    )
-    ArticleTerm.objects.bulk_create([ArticleTerm(word=w) for w in row.terms], ignore_conflicts=True)
+    """Rebuild the search index of one article."""
+    index_articles(articles=[article])
 
 
 def _unique_slug(title: str, language: str, exclude: int | None) -> str:
-    base = slugify(title)[:80] or "article"
-    base = f"{base}-{language}" if language != ArticleLanguage.ZH or base != "article" else base
+    # Chinese titles slugify to nothing: a short stable hash keeps URLs ASCII and readable enough.
+    base = slugify(title)[:80] or f"kb-{hashlib.sha1(title.encode()).hexdigest()[:8]}"
     slug, n = base, 1
     while Article.objects.filter(slug=slug).exclude(pk=exclude).exists():
         n += 1
@@ -105,8 +114,9 @@ def save_article(
     tags: Iterable[str] = (),
     slug: str = "",
     user=None,
+    index: bool = True,
 ) -> Article:
-    """Create or update an article: sanitize its HTML, version it and re-index it."""
+    """Create or update an article: sanitize its HTML, version it and (unless told not to) re-index it."""
     title = (title or "").strip()
     if not title:
         raise DomainError(_("An article needs a title."), field="title", error_id="article_title_missing")
@@ -128,7 +138,8 @@ def save_article(
     if user is not None:
         article._history_user = user
     article.save()
-    index_article(article=article)
+    if index:
+        index_article(article=article)
     return article
 
 

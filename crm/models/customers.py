@@ -88,6 +88,8 @@ class CustomerPhone(models.Model):
         # The screen pop looks numbers up on every call: a covering index keeps it index-only.
         indexes = [
             models.Index(fields=["number", "customer"], name="crm_phone_number_cust"),
+            # "Last four digits" search is a LIKE '%1234': only a trigram index serves it.
+            GinIndex(fields=["number"], name="crm_phone_number_trgm", opclasses=["gin_trgm_ops"]),
         ]
         verbose_name = _("phone number")
         verbose_name_plural = _("phone numbers")
