@@ -190,7 +190,8 @@ def test_lists_by_sla_state_and_overdue(frozen, policy, agent) -> None:
         assert sla.sla_state(ticket, now=frozen.at).value == states[ticket.subject]
 
 
-def test_the_beat_entries_are_created_once() -> None:
+def test_the_beat_entries_exist_after_migrate_and_are_ensured_once() -> None:
+    assert PeriodicTask.objects.filter(task__startswith="tickets.tasks.").count() == 2  # data migration
     names = services.ensure_schedules()
     services.ensure_schedules()
     tasks_by_name = dict(PeriodicTask.objects.filter(name__in=names).values_list("name", "task"))

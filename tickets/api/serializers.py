@@ -108,6 +108,11 @@ class TicketCreateSerializer(serializers.Serializer):
     requester_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=128)
     requester_email = serializers.EmailField(required=False, allow_blank=True, default="")
     requester_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    language = serializers.ChoiceField(
+        choices=[("zh", "中文"), ("en", "English")],
+        required=False,
+        help_text="Without a customer; else theirs.",
+    )
     calls = serializers.PrimaryKeyRelatedField(
         queryset=Call.objects.all(), many=True, required=False, default=list
     )
