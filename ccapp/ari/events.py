@@ -63,14 +63,16 @@ def parse_event(raw: str | bytes | dict[str, Any]) -> Message | None:
 
 def lane_of(event: Message) -> str | None:
     """The channel id whose ordered lane the event belongs to; None for the shared lane."""
-    channel = getattr(event, "channel", None)
+    # read declared fields from __dict__: getattr with a default goes through pydantic's slow __getattr__
+    fields = event.__dict__
+    channel = fields.get("channel")
     if isinstance(channel, Channel):
         return channel.id
-    peer = getattr(event, "peer", None)
+    peer = fields.get("peer")
     if isinstance(peer, Channel):  # Dial: the dialled (originated) leg
         return peer.id
     for attr in ("playback", "recording"):
-        target = getattr(getattr(event, attr, None), "target_uri", None)
+        target = getattr(fields.get(attr), "target_uri", None)
         # playbacks and recordings on a channel must stay ordered with that channel's events
         if isinstance(target, str) and target.startswith("channel:"):
             return target.removeprefix("channel:")
