@@ -133,3 +133,13 @@ def open_tickets_for_customer(customer_id: int) -> list[dict]:
         }
         for t in rows[:50]
     ]
+
+
+def customer_for_email(email: str):
+    """The (unmerged) CRM customer with this email address, main or additional, if any."""
+    from crm.models import Customer
+
+    matches = Customer.objects.filter(Q(email__iexact=email) | Q(emails__email__iexact=email))
+    if hasattr(Customer, "merged_into"):
+        matches = matches.filter(merged_into__isnull=True)
+    return matches.order_by("pk").first()

@@ -12,7 +12,6 @@ from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from ccapp.errors import DomainError
-from crm.models import Customer
 from tickets import clock, selectors, services
 from tickets.forms import CommentForm, PublicTicketForm, SatisfactionForm, StatusForm
 from tickets.models import Channel, Ticket
@@ -87,7 +86,7 @@ def public_form(request: HttpRequest) -> HttpResponse:
 
 def _create_from_form(data: dict) -> Ticket:
     # A known customer by email gets the ticket on their timeline; otherwise the requester fields hold it.
-    customer = Customer.objects.filter(email__iexact=data["email"]).order_by("pk").first()
+    customer = selectors.customer_for_email(data["email"])
     with transaction.atomic():
         services.check_attachments(data["files"])
         ticket = services.create_ticket(
