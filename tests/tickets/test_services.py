@@ -148,17 +148,30 @@ def test_assigning_a_new_ticket_opens_it(frozen, agent, supervisor) -> None:
     assert ticket.events.filter(kind=EventKind.ASSIGNED, data__assignee="li.na").exists()
 
 
-def test_custom_fields_are_validated(frozen) -> None:
+def test_custom_fields_are_validated(frozen, agent) -> None:
     CustomField.objects.create(key="order_no", label="Order", kind="text", required=True)
     CustomField.objects.create(key="amount", label="Amount", kind="number")
     CustomField.objects.create(key="region", label="Region", kind="choice", choices=["north", "south"])
-    ok = services.create_ticket(subject="x", custom={"order_no": "A1", "amount": 12.5, "region": "north"})
+    CustomField.objects.create(key="due", label="Due", kind="date")
+    ok = services.create_ticket(
+        subject="x",
+        created_by=agent,
+        custom={"order_no": "A1", "amount": 12.5, "region": "north", "due": "2026-10-09"},
+    )
     assert ok.custom["amount"] == 12.5
-    for bad in ({"amount": 1}, {"order_no": "A", "amount": "12"}, {"order_no": "A", "region": "east"},
-                {"order_no": "A", "colour": "red"}):  # fmt: skip
+    bad_values = [
+        {"amount": 1},  # the required order number is missing
+        {"order_no": "A", "amount": "12"},
+        {"order_no": "A", "region": "east"},
+        {"order_no": "A", "due": "next week"},
+        {"order_no": "A", "colour": "red"},
+    ]
+    for bad in bad_values:
         with pytest.raises(DomainError) as info:
-            services.create_ticket(subject="x", custom=bad)
+            services.create_ticket(subject="x", created_by=agent, custom=bad)
         assert info.value.error_id == "invalid_custom"
+    # Nobody can fill required fields for a voicemail or the public form: they are not enforced there.
+    assert services.create_ticket(subject="voicemail", created_by=None).custom == {}
 
 
 def test_rules_assign_by_keyword_and_category(frozen, agent, make_user) -> None:

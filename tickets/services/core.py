@@ -197,7 +197,8 @@ def create_ticket(
         assignee=assignee,
         team=team,
         tags=sorted(set(tags)),
-        custom=clean_custom(custom or {}, creating=True),
+        # Required custom fields bind staff; the public form and system sources (voicemail) cannot fill them.
+        custom=clean_custom(custom or {}, creating=created_by is not None),
         requester_name=requester_name,
         requester_email=requester_email,
         requester_phone=requester_phone,
