@@ -21,17 +21,6 @@ def intraday_rate(hour: float) -> float:
     return math.exp(-(((hour - 10.5) / 1.6) ** 2)) + 0.8 * math.exp(-(((hour - 15.0) / 2.0) ** 2)) + 0.15
 
 
-def expected_per_minute(t: float, *, start: float, calls_per_day: float, trend_per_week: float) -> float:
-    """Expected arrivals per minute at ``t`` (seconds since ``start``, a Monday 00:00)."""
-    offset = t - start
-    day = int(offset // 86400) % 7
-    hour = (offset % 86400) / 3600.0
-    # Normalize so that a weekday-factor-1 day has ``calls_per_day`` calls.
-    norm = sum(intraday_rate(m / 60.0) for m in range(0, 1440)) or 1.0
-    growth = 1.0 + trend_per_week * offset / WEEK_SECONDS
-    return calls_per_day * WEEKDAY_FACTORS[day] * intraday_rate(hour) / norm * growth
-
-
 def poisson(rng: random.Random, mean: float) -> int:
     """A Poisson draw (Knuth for small means, normal approximation above 500)."""
     if mean <= 0:
@@ -60,4 +49,21 @@ def arrivals(
         for _ in range(poisson(rng, mean)):
             out.append(start + offset + 60.0 * rng.random())
     out.sort()
+    return out
+
+
+def expected_counts(
+    *, weeks: int, interval_minutes: int, calls_per_day: float, trend_per_week: float = 0.0
+) -> list[float]:
+    """The true mean of every interval count: what an oracle forecaster would say (the noise floor)."""
+    norm = sum(intraday_rate(m / 60.0) for m in range(0, 1440))
+    out: list[float] = []
+    for first in range(0, weeks * 7 * 1440, interval_minutes):
+        total = 0.0
+        for minute in range(first, first + interval_minutes):
+            growth = 1.0 + trend_per_week * minute * 60.0 / WEEK_SECONDS
+            day = (minute // 1440) % 7
+            shape = WEEKDAY_FACTORS[day] * intraday_rate((minute % 1440) / 60.0) / norm
+            total += calls_per_day * shape * growth
+        out.append(total)
     return out
