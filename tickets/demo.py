@@ -6,9 +6,9 @@ from datetime import time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 
 from ccapp.models import BusinessHours, OpeningHours, Queue
+from ccapp.roles import AGENT
 from crm.models import Customer
 from tickets import clock, services
 from tickets.models import AssignmentRule, Category, Channel, Priority, SLAPolicy, Status, Ticket
@@ -112,8 +112,9 @@ def seed() -> dict[str, int]:
     if Ticket.objects.filter(tags__contains=["demo"]).exists():
         return {"tickets": 0}
     User = get_user_model()
-    perm = Q(groups__permissions__codename="change_ticket") | Q(is_superuser=True)
-    workers = list(User.objects.filter(perm, is_active=True).distinct().order_by("username")[:4])
+    # Agents work the demo tickets; a superuser only when no role group exists yet.
+    staff = User.objects.filter(is_active=True).order_by("username")
+    workers = list(staff.filter(groups__name=AGENT)[:4]) or list(staff.filter(is_superuser=True)[:1])
     customers = _customers()
     now, made = clock.now(), []
     for i, (subject, category, priority, channel, who, final, days) in enumerate(TICKETS):
