@@ -64,6 +64,9 @@ def test_the_second_concurrent_editor_gets_409(frozen, agent, supervisor) -> Non
     assert second.status_code == 409 and second.json()["error_id"] == "stale_version"
     assert Ticket.objects.get().subject == "First"
     assert api(agent).patch(url, {"subject": "No version"}, format="json").status_code == 400
+    smuggled = api(agent).patch(url, {"version": 2, "status": "closed"}, format="json")
+    assert smuggled.status_code == 400 and "status" in smuggled.json()
+    assert Ticket.objects.get().status == "new"
 
 
 def test_transitions_through_the_api(frozen, agent, make_user) -> None:

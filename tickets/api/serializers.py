@@ -20,6 +20,16 @@ class UserField(serializers.SlugRelatedField):
         super().__init__(slug_field="username", queryset=User.objects.all(), **kwargs)
 
 
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know instead of dropping them silently (e.g. `status` in a PATCH)."""
+
+    def validate(self, data: dict) -> dict:
+        unknown = sorted(set(getattr(self, "initial_data", {})) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: "Unknown or read-only field here." for name in unknown})
+        return data
+
+
 class ClockSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     done_at = serializers.DateTimeField(allow_null=True)
@@ -90,7 +100,7 @@ class TicketSerializer(serializers.ModelSerializer):
         return getattr(ticket, "sla_state", None) or sla.sla_state(ticket, now=clock.now()).value
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(StrictSerializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
@@ -127,7 +137,7 @@ class TicketCreateSerializer(serializers.Serializer):
     )
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(StrictSerializer):
     version = serializers.IntegerField(help_text="The version you edited; a stale one gets 409.")
     subject = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
