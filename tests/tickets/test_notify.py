@@ -65,7 +65,7 @@ def test_the_assignee_and_mentioned_colleagues_are_told(frozen, agent, superviso
         services.assign_ticket(ticket.pk, assignee=agent, actor=supervisor)
     with commit():
         comment = services.add_comment(
-            ticket.pk, body="@wang.wei please look, cc @outsider @nobody", public=False, author=agent
+            ticket.pk, body="Please look, @wang.wei. cc @outsider @nobody", public=False, author=agent
         )
     assert [m.to for m in mail.outbox] == [["li.na@example.com"], ["wang.wei@example.com"]]
     assert mail.outbox[1].subject.startswith("【T-2026-000001】有人提到了您")  # staff mail: LANGUAGE_CODE

@@ -73,7 +73,7 @@ def check_attachments(files: Iterable[UploadedFile]) -> list[UploadedFile]:
 
 def mentioned_users(body: str) -> list[AbstractBaseUser]:
     """Active colleagues @mentioned by username who may see tickets."""
-    names = set(MENTION.findall(body))
+    names = {name.rstrip(".") for name in MENTION.findall(body)}  # "@li.na." ends a sentence
     if not names:
         return []
     perm = Q(user_permissions__codename="view_ticket") | Q(groups__permissions__codename="view_ticket")

@@ -334,6 +334,7 @@ def assign_ticket(
         apply_transition(ticket, workflow.OPEN, actor=actor, reason="assigned")
     else:
         save_ticket(ticket, actor=actor, reason="assigned")
+        webhooks.enqueue(WebhookEvent.UPDATED, ticket)
     log_event(
         ticket,
         EventKind.ASSIGNED,
