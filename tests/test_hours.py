@@ -141,3 +141,19 @@ def test_adding_then_measuring_gives_back_the_seconds(
     end = calendar.add_business_seconds(start, seconds)
     assert end >= start
     assert calendar.business_seconds_between(start, end) == seconds
+
+
+def test_the_arithmetic_stays_pure() -> None:
+    import ast
+    from pathlib import Path
+
+    import ccapp.hours
+
+    tree = ast.parse(Path(ccapp.hours.__file__).read_text())
+    runtime_imports = {
+        alias.name.split(".")[0]
+        for node in tree.body  # module level only: the model type is imported under TYPE_CHECKING
+        for alias in getattr(node, "names", [])
+        if isinstance(node, ast.Import)
+    } | {node.module.split(".")[0] for node in tree.body if isinstance(node, ast.ImportFrom) and node.module}
+    assert runtime_imports <= {"__future__", "collections", "dataclasses", "datetime", "typing", "zoneinfo"}

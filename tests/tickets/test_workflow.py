@@ -60,3 +60,14 @@ def test_every_status_has_a_row_and_only_pending_customer_pauses() -> None:
     assert set(w.TRANSITIONS) == set(w.STATUSES)
     assert all(targets <= set(w.STATUSES) for targets in w.TRANSITIONS.values())
     assert [s for s in w.STATUSES if w.is_paused(s)] == [w.PENDING_CUSTOMER]
+
+
+def test_the_workflow_is_pure() -> None:
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(w.__file__).read_text())
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    assert modules <= {"__future__", "datetime"}
