@@ -23,13 +23,17 @@ def _model():
     return USE(threads=1)
 
 
-def encode(texts: list[str]) -> np.ndarray:
-    """Embeddings of texts as a float32 (n, 512) array of unit vectors."""
+def encode(texts: list[str], *, cache: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Embeddings of texts as a float32 (n, 512) array of unit vectors (each distinct text encoded once)."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    with _lock:  # the model's lazy loading and BLAS controller are not thread-safe
-        vectors = _model().encode([t[:2000] or " " for t in texts])
-    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIM)
+    cache = {} if cache is None else cache
+    todo = list(dict.fromkeys(t[:2000] or " " for t in texts if (t[:2000] or " ") not in cache))
+    if todo:
+        with _lock:  # the model's lazy loading and BLAS controller are not thread-safe
+            vectors = np.asarray(_model().encode(todo), dtype=np.float32).reshape(len(todo), DIM)
+        cache.update(zip(todo, vectors, strict=True))
+    return np.vstack([cache[t[:2000] or " "] for t in texts])
 
 
 def to_bytes(vectors: np.ndarray) -> bytes:

@@ -75,14 +75,15 @@ def customer_for_number(raw_number: str, *, region: str | None = None) -> Custom
     base = {"number": number.e164, "number_raw": raw_number or "", "number_valid": number.valid}
     if not number.valid:
         return CustomerCard(known=False, **base)
-    matches = list(
+    phones = list(
         CustomerPhone.objects.filter(number=number.e164, customer__merged_into__isnull=True)
-        .order_by("-customer__vip_level", "customer_id")
-        .values_list("customer_id", flat=True)[:10]
+        .select_related("customer__owner")
+        .order_by("-customer__vip_level", "customer_id")[:10]
     )
-    if not matches:
+    if not phones:
         return CustomerCard(known=False, **base)
-    customer = Customer.objects.select_related("owner").get(pk=matches[0])
+    matches = [p.customer_id for p in phones]
+    customer = phones[0].customer
     recent = Interaction.objects.filter(customer=customer).select_related("link_type")[:RECENT]
     owner = customer.owner
     return CustomerCard(

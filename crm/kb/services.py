@@ -44,14 +44,14 @@ class IndexRow:
     terms: frozenset[str]
 
 
-def index_rows(articles: Iterable[Article]) -> list[IndexRow]:
+def index_rows(articles: Iterable[Article], *, cache: dict | None = None) -> list[IndexRow]:
     """Segmented text, embeddings and vocabulary for articles (batched: the encoder likes lists)."""
     articles = list(articles)
     texts: list[str] = []
     for article in articles:
         texts.append(article.title)
         texts.append(f"{article.title}\n{article.body_text[:EMBED_LEAD]}")
-    vectors = embeddings.encode(texts)
+    vectors = embeddings.encode(texts, cache=cache)
     rows = []
     for i, article in enumerate(articles):
         head = " ".join([article.title, *article.tags])
