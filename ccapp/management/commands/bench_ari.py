@@ -96,9 +96,14 @@ async def bench_websocket(sim: Simulator, client: AriClient, count: int) -> dict
         sim.world.emit(sim.app, "ChannelVarset", variable="BENCH", value=str(i), channel=channel.json())
         if i % 500 == 499:
             await asyncio.sleep(0)  # let the socket writer and the client run, as a real peer would
-    while client.dispatcher.delivered - before < count:
+    last, idle = -1, 0
+    while (delivered := client.dispatcher.delivered - before) < count and idle < 5000:
+        idle = idle + 1 if delivered == last else 0  # 5 s without progress: events were lost
+        last = delivered
         await asyncio.sleep(0.001)
-    return rates("events", count, started, cpu)
+    result = rates("events", delivered, started, cpu)
+    result["reconnects"] = client.stream.connections - 1
+    return result
 
 
 async def bench_rest(
