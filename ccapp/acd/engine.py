@@ -11,7 +11,7 @@ import math
 import random
 
 from ccapp.acd.estimate import estimated_wait
-from ccapp.acd.routing import pick_agents, pick_call, queue_order, relax_delta
+from ccapp.acd.routing import effective_priority, pick_agents, pick_call, queue_order, relax_delta
 from ccapp.acd.state import AcdState, Agent, Call, evolve, normalize_skills
 from ccapp.acd.types import (
     AgentState,
@@ -323,7 +323,13 @@ def _route_relaxed(w: Work, queue_id: str) -> None:
     progress = True
     while progress and w.ready.get(queue_id) and w.lanes.get(queue_id):
         progress = False
-        for call in queue_order(w, queue_id):
+        # Only lane heads: a head is its lane's most relaxed call, so if it finds nobody, nor will the rest.
+        heads = sorted(
+            (-effective_priority(config, key[0], key[1], lane[0][0], w.now), *lane[0])
+            for key, lane in w.lanes[queue_id].items()
+        )
+        for *_, call_id in heads:
+            call = w.calls[call_id]
             if relax_delta(config, w.now - call.arrived_at) == 0:
                 continue
             agent_ids = pick_agents(w, call)
