@@ -80,6 +80,16 @@ class SimulatorControl:
         if channel.bridge_id and channel.bridge_id in self.world.bridges:
             self.recording_engine.silence_changed(self.world.bridges[channel.bridge_id])
 
+    def phone_hold(self, call: CallRef, held: bool = True, *, musicclass: str = "default") -> None:
+        """The phone itself holds (re-INVITE sendonly): ChannelHold / ChannelUnhold, as only this causes."""
+        channel = self._channel(call)
+        if channel is None:
+            return
+        if held:
+            self.world.emit(channel.app, "ChannelHold", channel=channel.json(), musicclass=musicclass)
+        else:
+            self.world.emit(channel.app, "ChannelUnhold", channel=channel.json())
+
     async def hangup(self, call: CallRef, *, how: Literal["bye", "cancel"] = "bye") -> None:
         """The far end hangs up: BYE (no cause field) or CANCEL before answer (cause 127, tech 487)."""
         channel = self._channel(call)

@@ -151,3 +151,13 @@ async def test_the_time_factor_scales_simulated_time(sim):
     await sim.clock.sleep(5.0)
     assert sim.clock.now() - before >= 4.9  # asyncio may fire a timer a clock tick early
     assert sim.clock.time_factor == 50
+
+
+async def test_hold_from_the_app_sends_no_event_but_the_phone_holding_does(sim, ari, call):
+    await ari.hold(call.channel_id)
+    await ari.unhold(call.channel_id)
+    assert not sim.emitted("ChannelHold")
+    sim.phone_hold(call)
+    sim.phone_hold(call, held=False)
+    assert [e["type"] for e in sim.emitted()][-2:] == ["ChannelHold", "ChannelUnhold"]
+    assert sim.emitted("ChannelHold")[0]["musicclass"] == "default"
