@@ -105,8 +105,8 @@ class EventStream:
             close_timeout=min(1.0, self._ping_timeout),  # a stalled peer never answers the close
             proxy=None,
             max_size=None,  # a Resync-sized ChannelVarset burst must never kill the socket
-            # read ahead: a pong queued behind unread events would look like a stalled peer under a burst
-            max_queue=4096,
+            # read ahead without limit: a pong queued behind unread events would look like a stalled peer
+            max_queue=None,
             compression=None,
         ) as ws:
             self.connections += 1

@@ -116,16 +116,9 @@ async def bench_rest(
             await client.get_channel(channel_ids[i % len(channel_ids)])
 
     per_worker = count // concurrency
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker(per_worker) for _ in range(concurrency)))
-    seconds = time.perf_counter() - started
-    done = per_worker * concurrency
-    return {
-        "calls": done,
-        "concurrency": concurrency,
-        "seconds": round(seconds, 3),
-        "calls_per_s": round(done / seconds),
-    }
+    return {"concurrency": concurrency, **rates("calls", per_worker * concurrency, started, cpu)}
 
 
 async def run(events: int, rest_calls: int) -> dict[str, Any]:
