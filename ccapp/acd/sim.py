@@ -11,13 +11,14 @@ import heapq
 import math
 import random
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ccapp.acd.engine import handle
 from ccapp.acd.state import initial_state
 from ccapp.acd.types import (
     AgentState,
     AgentStateChanged,
+    AnnounceWait,
     CallAbandoned,
     CallEnded,
     CallQueued,
@@ -86,7 +87,10 @@ class QueueResult:
     wait_sum: float = 0.0
     busy_seconds: float = 0.0
     members: int = 0
-    waits: list[float] = field(default_factory=list)
+    # First announced estimate of waiting time against the wait that followed (answered calls).
+    estimate_samples: int = 0
+    estimate_error_sum: float = 0.0
+    estimate_abs_error_sum: float = 0.0
 
     def summary(self, measured_seconds: float) -> dict[str, float | int]:
         """The figures as a JSON-ready dict (fractions, seconds)."""
@@ -101,6 +105,15 @@ class QueueResult:
             "asa": self.wait_sum / max(1, self.answered),
             "abandon_rate": self.abandoned / resolved,
             "occupancy": self.busy_seconds / max(1e-9, self.members * measured_seconds),
+            **(
+                {
+                    "estimate_samples": self.estimate_samples,
+                    "estimate_bias": self.estimate_error_sum / self.estimate_samples,
+                    "estimate_mae": self.estimate_abs_error_sum / self.estimate_samples,
+                }
+                if self.estimate_samples
+                else {}
+            ),
         }
 
 
@@ -152,6 +165,7 @@ def simulate(scenario: Scenario) -> dict[str, QueueResult]:
     needs: dict[str, tuple[SkillReq, ...]] = {}
     arrived: dict[str, tuple[float, str]] = {}  # call id -> (arrival, queue) for calls not yet resolved
     answered_at: dict[str, tuple[float, str]] = {}
+    estimates: dict[str, tuple[float, float]] = {}  # call id -> (first estimate, when announced)
     now = 0.0
 
     def feed(event: object) -> None:
@@ -173,14 +187,23 @@ def simulate(scenario: Scenario) -> dict[str, QueueResult]:
                     r.answered += 1
                     r.wait_sum += now - t0
                     r.answered_in_sl += now - t0 <= scenario.sl_seconds
-                    r.waits.append(now - t0)
+                    if cmd.call_id in estimates:
+                        estimate, told_at = estimates[cmd.call_id]
+                        r.estimate_samples += 1
+                        r.estimate_error_sum += estimate - (now - told_at)
+                        r.estimate_abs_error_sum += abs(estimate - (now - told_at))
+                estimates.pop(cmd.call_id, None)
                 factor = _speed_factor(scenario, by_id.get(cmd.agent_ids[0]), needs.pop(cmd.call_id, ()))
                 push(now + handle_time(rng, scenario, factor), _END, cmd.call_id)
             elif isinstance(cmd, OverflowCall):
                 t0, queue_id = arrived.pop(cmd.call_id)
                 needs.pop(cmd.call_id, None)
+                estimates.pop(cmd.call_id, None)
                 if start <= t0 < stop:
                     results[queue_id].overflowed += 1
+            elif isinstance(cmd, AnnounceWait):
+                if cmd.call_id not in estimates and cmd.estimated_wait_seconds >= 0:
+                    estimates[cmd.call_id] = (cmd.estimated_wait_seconds, now)
             elif isinstance(cmd, SetAgentState) and cmd.state == AgentState.WRAP_UP:
                 push(state.wrapups[cmd.agent_id], _TICK, None)
 
@@ -215,6 +238,7 @@ def simulate(scenario: Scenario) -> dict[str, QueueResult]:
             if payload in arrived:
                 t0, queue_id = arrived.pop(payload)  # type: ignore[call-overload]
                 needs.pop(payload, None)  # type: ignore[call-overload]
+                estimates.pop(payload, None)  # type: ignore[call-overload]
                 if start <= t0 < stop:
                     results[queue_id].abandoned += 1
                 feed(CallAbandoned(payload))  # type: ignore[arg-type]

@@ -67,6 +67,8 @@ def test_multi_skill_scenario_runs_every_strategy() -> None:
             assert s["offered"] > 0
             assert s["answered"] + s["abandoned"] >= s["offered"] - 40  # a few still in the system
             assert 0.0 <= s["service_level"] <= 1.0
+            # Announcements are on: the first estimate of every queued call is scored against its wait.
+            assert s["estimate_samples"] > 0 and s["estimate_mae"] >= 0
 
 
 def test_skill_needs_reach_the_engine() -> None:

@@ -39,7 +39,15 @@ def multi_skill(strategy: Strategy, seed: int, hours: float) -> Scenario:
     """Three queues sharing 34 agents of mixed skills and languages; skilled agents work faster."""
     relax = (RelaxStep(30.0, 3), RelaxStep(90.0, 10))
     queues = tuple(
-        QueueConfig(q, strategy=strategy, wrapup_seconds=10.0, max_wait_seconds=None, relaxation=relax)
+        QueueConfig(
+            q,
+            strategy=strategy,
+            wrapup_seconds=10.0,
+            max_wait_seconds=None,
+            relaxation=relax,
+            announce_every_seconds=60.0,
+            initial_handle_seconds=210.0,
+        )
         for q in ("sales", "support", "billing")
     )
     streams = (
@@ -99,6 +107,9 @@ def _merge(results: list[QueueResult]) -> QueueResult:
         total.overflowed += r.overflowed
         total.wait_sum += r.wait_sum
         total.busy_seconds += r.busy_seconds
+        total.estimate_samples += r.estimate_samples
+        total.estimate_error_sum += r.estimate_error_sum
+        total.estimate_abs_error_sum += r.estimate_abs_error_sum
         total.members = r.members
     return total
 
@@ -212,4 +223,5 @@ class Command(BaseCommand):
 
 
 def _short(summary: dict[str, float | int]) -> dict[str, float | int]:
-    return {k: summary[k] for k in ("service_level", "asa", "abandon_rate", "occupancy")}
+    keys = ("service_level", "asa", "abandon_rate", "occupancy", "estimate_bias", "estimate_mae")
+    return {k: summary[k] for k in keys if k in summary}
