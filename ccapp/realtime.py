@@ -8,11 +8,13 @@ implement `realtime_event(self, message)`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -127,8 +129,56 @@ def _send(groups: list[str], payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    loop = _main_loop()
+    if loop is not None:
+        # Inside the Stasis worker (a sync_to_async thread): hand the push to the event loop and
+        # return, so the database thread is not held for the Redis round trips.
+        asyncio.run_coroutine_threadsafe(_send_async(layer, groups, payload), loop)
+        return
+    async_to_sync(_send_async)(layer, groups, payload)
+
+
+async def _send_async(layer: Any, groups: list[str], payload: dict[str, Any]) -> None:
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, payload)
+            await layer.group_send(group, payload)
         except Exception:  # a push that fails must not undo or break the call handling
             log.exception("real-time push to %s failed (%s)", group, payload.get("event"))
+
+
+def _main_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop that runs this thread's sync_to_async caller, if any (asgiref's thread-local)."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() else None
+
+
+# ---- web -> stasis commands (agent desktop and wallboard; owned by the desk, issue 8) ----------
+# Commands travel the other way: a browser asks, the consumer checks who may ask, and the stasis
+# worker holding the call carries it out. Every worker listens on one group and ignores calls it
+# does not hold, so the sender needs no idea which Asterisk a call is on.
+
+STASIS = "stasis"
+COMMAND_TYPE = "stasis.command"
+
+
+@dataclass(frozen=True)
+class StasisCommand:
+    """One command for the stasis worker holding `call_id` (hold, transfer, snoop, ...)."""
+
+    command: str
+    call_id: int | None
+    agent_id: int | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    request_id: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": COMMAND_TYPE, **asdict(self)}
+
+
+async def send_stasis_command(command: StasisCommand) -> None:
+    """Hand a command to the stasis workers at once (it changes no row, so there is no commit to wait for)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(STASIS, command.payload())

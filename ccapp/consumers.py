@@ -1,0 +1,188 @@
+"""Channels consumers: the agent desktop and the supervisor's wallboard, one websocket each.
+
+A consumer authenticates by session, joins only the groups its user may see, sends a snapshot, then
+relays pushed events (`realtime_event`). Every inbound message is checked against its schema; a
+bad or forged one gets an error frame naming what was wrong and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ccapp import realtime, selectors_live
+from ccapp.desk import actions
+from ccapp.desk.schema import DESK_ACTIONS, STASIS_COMMANDS, WALLBOARD_ACTIONS, Message, parse
+from ccapp.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+FORBIDDEN = 4403  # close code: authenticated socket refused (the page shows why)
+POP_EVENTS = frozenset({"call_offered", "call_answered"})
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Shared plumbing: groups, snapshot, event relay, request/reply with error frames."""
+
+    actions: dict[str, dict[str, tuple[type, bool]]] = {}
+
+    async def connect(self) -> None:
+        self.joined: list[str] = []
+        await self.accept()
+        groups = await database_sync_to_async(self.allowed_groups)()
+        if groups is None:
+            await self.send_json(
+                {"type": "error", "error_id": "forbidden", "message": str(_("You may not open this screen."))}
+            )
+            await self.close(code=FORBIDDEN)
+            return
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
+        await self.send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    def allowed_groups(self) -> list[str] | None:
+        """The groups this user may join (None: the screen is refused)."""
+        raise NotImplementedError
+
+    def snapshot(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def send_snapshot(self, request_id: str = "") -> None:
+        data = await database_sync_to_async(self.snapshot)()
+        await self.send_json({"type": "snapshot", "id": request_id, "data": data})
+
+    async def realtime_event(self, message: dict[str, Any]) -> None:
+        """A pushed event: relayed as a frame, stamped with the time it is relayed."""
+        frame = {
+            "type": "event",
+            "event": message["event"],
+            "data": message["data"],
+            "at": timezone.now().isoformat(),
+        }
+        await self.enrich(frame)
+        await self.send_json(frame)
+
+    async def enrich(self, frame: dict[str, Any]) -> None:
+        """Add what the screen needs beyond the event (the desk's screen pop)."""
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not self.joined:
+            return
+        request_id = str(content.get("id", ""))[:64] if isinstance(content, dict) else ""
+        try:
+            message = parse(content, self.actions)
+            if message.action == "snapshot":
+                await self.send_snapshot(message.request_id)
+                return
+            data = await self.handle(message)
+        except DomainError as exc:
+            await self.send_error(request_id, exc.error_id, str(exc.message), exc.field)
+            return
+        except Exception:  # a bug must not cost the agent their socket: say so and carry on
+            log.exception(
+                "desk action failed: %s", content.get("action") if isinstance(content, dict) else "?"
+            )
+            await self.send_error(request_id, "server_error", str(_("Something went wrong; try again.")))
+            return
+        await self.send_json({"type": "reply", "id": message.request_id, "ok": True, "data": data})
+
+    async def send_error(
+        self, request_id: str, error_id: str, message: str, field: str | None = None
+    ) -> None:
+        await self.send_json(
+            {"type": "error", "id": request_id, "error_id": error_id, "message": message, "field": field}
+        )
+
+    async def handle(self, message: Message) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def relay(self, check: Callable[[], realtime.StasisCommand], request_id: str) -> dict[str, Any]:
+        """Check a command in a thread (database), then hand it to the stasis worker."""
+        command = await database_sync_to_async(check)()
+        command = realtime.StasisCommand(
+            command=command.command,
+            call_id=command.call_id,
+            agent_id=command.agent_id,
+            args=command.args,
+            request_id=request_id,
+        )
+        await realtime.send_stasis_command(command)
+        return {"sent": command.command, "call_id": command.call_id}
+
+
+class DeskConsumer(LiveConsumer):
+    """One agent's desktop: their state, their calls, their screen pops, their call commands."""
+
+    actions = DESK_ACTIONS
+
+    def allowed_groups(self) -> list[str] | None:
+        agent = actions.agent_of(self.scope["user"])
+        if agent is None:
+            return None
+        self.agent_id = agent.pk
+        return [realtime.agent_group(agent.pk)]
+
+    def snapshot(self) -> dict[str, Any]:
+        return selectors_live.desk_snapshot(self.agent_id)
+
+    async def enrich(self, frame: dict[str, Any]) -> None:
+        if frame["event"] in POP_EVENTS:
+            frame["call"] = await database_sync_to_async(selectors_live.desk_call)(frame["data"]["call_id"])
+
+    async def handle(self, message: Message) -> dict[str, Any]:
+        action, fields, agent_id, user = message.action, message.fields, self.agent_id, self.scope["user"]
+        if action in STASIS_COMMANDS:
+            return await self.relay(
+                lambda: actions.call_command(agent_id, action, fields), message.request_id
+            )
+        if action == "dial":
+            return await self.relay(
+                lambda: actions.dial_command(agent_id, fields["number"]), message.request_id
+            )
+        handlers: dict[str, Callable[[], dict[str, Any]]] = {
+            "set_state": lambda: actions.set_state(agent_id, fields),
+            "queue_login": lambda: actions.queue_login(agent_id, fields),
+            "wrapup": lambda: actions.wrapup(agent_id, fields),
+            "callback": lambda: actions.callback(agent_id, fields),
+            "create_customer": lambda: actions.create_customer(agent_id, user, fields),
+            "create_ticket": lambda: actions.create_ticket(agent_id, user, fields),
+            "kb_search": lambda: actions.kb_search(fields),
+            "timeline": lambda: actions.timeline(fields),
+            "my_work": lambda: actions.my_work(agent_id, user),
+            "agents": lambda: actions.agents_list(agent_id),
+        }
+        return await database_sync_to_async(handlers[action])()
+
+
+class WallboardConsumer(LiveConsumer):
+    """The supervisor's live view of every queue and agent; monitoring and floor actions."""
+
+    actions = WALLBOARD_ACTIONS
+
+    def allowed_groups(self) -> list[str] | None:
+        user = self.scope["user"]
+        if not user.is_authenticated or not user.has_perm("ccapp.view_reports"):
+            return None
+        return [realtime.WALLBOARD]
+
+    def snapshot(self) -> dict[str, Any]:
+        return selectors_live.wallboard_snapshot()
+
+    async def handle(self, message: Message) -> dict[str, Any]:
+        user, fields = self.scope["user"], message.fields
+        if message.action == "listen":
+            return await self.relay(lambda: actions.listen_command(user, fields), message.request_id)
+        if message.action == "move_call":
+            return await self.relay(lambda: actions.move_command(user, fields), message.request_id)
+        return await database_sync_to_async(actions.force_state)(user, fields)

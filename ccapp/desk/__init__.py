@@ -1,0 +1,1 @@
+"""The agent desktop and the wallboard: pages, websocket message schema and actions."""

@@ -1,0 +1,220 @@
+"""Writes the agent desktop and the wallboard need: desk states, queue log-in, wrap-up, transfers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ccapp import realtime
+from ccapp.errors import Conflict, DomainError, NotFound
+from ccapp.models import (
+    Agent,
+    AgentState,
+    Call,
+    CallbackRequest,
+    CallEvent,
+    DispositionCode,
+    PauseCode,
+    QueueMember,
+)
+from ccapp.services.agents import change_agent_state
+
+# States an agent may pick on the desktop; ringing, on call and wrap-up are the system's to set.
+DESK_STATES = frozenset({AgentState.READY, AgentState.PAUSED, AgentState.DND, AgentState.LOGGED_OUT})
+BUSY_STATES = frozenset({AgentState.RINGING, AgentState.ON_CALL})
+FORCED_REASON = "supervisor"
+
+
+def _locked_agent(agent_id: int) -> Agent:
+    agent = Agent.objects.select_for_update().filter(pk=agent_id).first()
+    if agent is None:
+        raise NotFound(_("No such agent."), error_id="agent_not_found")
+    return agent
+
+
+def _missing_disposition(agent: Agent) -> bool:
+    if agent.state != AgentState.WRAP_UP or not agent.current_call_id:
+        return False
+    call = Call.objects.select_related("queue").get(pk=agent.current_call_id)
+    return bool(call.queue and call.queue.require_disposition and not call.disposition_id)
+
+
+@transaction.atomic
+def set_desk_state(
+    *, agent_id: int, state: str, pause_code: str = "", forced_by: str = "", at: datetime | None = None
+) -> Agent:
+    """An agent (or a supervisor, `forced_by`) picks ready, pause with a code, DND or log out."""
+    if state not in DESK_STATES:
+        raise DomainError(_("This state cannot be chosen."), field="state", error_id="invalid_state")
+    agent = _locked_agent(agent_id)
+    # Nobody cuts a live call by changing a state: the call ends through the phone or "hang up".
+    if agent.state in BUSY_STATES:
+        raise Conflict(_("The agent is on a call; change the state after it."), error_id="agent_busy")
+    if not forced_by and _missing_disposition(agent):
+        raise Conflict(
+            _("This queue needs a disposition before you go on."),
+            field="disposition",
+            error_id="disposition_required",
+        )
+    code = None
+    if state == AgentState.PAUSED:
+        code = PauseCode.objects.filter(code=pause_code, active=True).first() if pause_code else None
+        if code is None:
+            raise DomainError(_("Choose a pause reason."), field="pause_code", error_id="pause_code_required")
+    reason = f"{FORCED_REASON}:{forced_by}" if forced_by else (code.code if code else "")
+    return change_agent_state(agent, state, call=None, pause_code=code, reason=reason, at=at)
+
+
+@transaction.atomic
+def set_queue_login(*, agent_id: int, queue_id: int, logged_in: bool) -> QueueMember:
+    """Log an agent in to (or out of) one of their queues."""
+    member = QueueMember.objects.select_for_update().filter(agent_id=agent_id, queue_id=queue_id).first()
+    if member is None:
+        raise NotFound(_("You are not a member of this queue."), error_id="not_a_member")
+    if member.logged_in != logged_in:
+        member.logged_in = logged_in
+        member.save(update_fields=["logged_in"])
+    return member
+
+
+def _agent_call(agent_id: int, call_id: int) -> Call:
+    """A call this agent handles now or handled (wrap-up), locked; anything else is refused."""
+    call = Call.objects.select_for_update(of=("self",)).select_related("queue").filter(pk=call_id).first()
+    agent = Agent.objects.filter(pk=agent_id).values("current_call_id").first()
+    if call is None or agent is None:
+        raise NotFound(_("No such call."), error_id="call_not_found")
+    took_part = CallEvent.objects.filter(
+        call=call, kind__in=("answered", "transferred"), data__agent=agent_id
+    ).exists()
+    if agent["current_call_id"] != call_id and call.agent_id != agent_id and not took_part:
+        raise Conflict(_("This is not your call."), error_id="not_your_call")
+    return call
+
+
+@transaction.atomic
+def save_wrapup(
+    *, agent_id: int, call_id: int, disposition: str = "", notes: str = "", at: datetime | None = None
+) -> Call:
+    """Store the wrap-up of a call: disposition code (checked against the queue) and notes."""
+    call = _agent_call(agent_id, call_id)
+    code = None
+    if disposition:
+        code = DispositionCode.objects.filter(code=disposition, active=True).first()
+        allowed = code is not None and (
+            not code.queues.exists() or (call.queue_id and code.queues.filter(pk=call.queue_id).exists())
+        )
+        if not allowed:
+            raise DomainError(
+                _("Unknown disposition for this queue."), field="disposition", error_id="invalid_disposition"
+            )
+    elif call.queue and call.queue.require_disposition:
+        raise DomainError(
+            _("This queue needs a disposition."), field="disposition", error_id="disposition_required"
+        )
+    call.disposition = code
+    call.notes = notes.strip()[:4000]
+    call.save(update_fields=["disposition", "notes"])
+    CallEvent.objects.create(
+        call=call,
+        kind="wrapup_saved",
+        at=at or timezone.now(),
+        data={"agent": agent_id, "disposition": disposition},
+    )
+    update = realtime.CallUpdated(call.pk, "wrapup_saved", {"disposition": disposition, "notes": call.notes})
+    realtime.publish([realtime.agent_group(agent_id)], update)
+    return call
+
+
+@transaction.atomic
+def schedule_callback(
+    *, agent_id: int, call_id: int, scheduled_for: datetime, note: str = "", number: str = ""
+) -> CallbackRequest:
+    """The agent promises to call the customer back at a time; the callback is theirs."""
+    call = _agent_call(agent_id, call_id)
+    number = number or call.caller
+    if not number:
+        raise DomainError(_("The caller's number is unknown."), field="number", error_id="callback_no_number")
+    if call.queue_id is None:
+        raise DomainError(_("This call has no queue."), error_id="callback_no_queue")
+    if scheduled_for <= timezone.now():
+        raise DomainError(_("Pick a time in the future."), field="when", error_id="callback_in_past")
+    return CallbackRequest.objects.create(
+        customer_id=call.customer_id,
+        number=number,
+        queue_id=call.queue_id,
+        origin_call=call,
+        scheduled_for=scheduled_for,
+        agent_id=agent_id,
+        note=note.strip()[:2000],
+    )
+
+
+@transaction.atomic
+def record_call_update(
+    *, call_id: int, kind: str, agent_ids: list[int], data: dict[str, Any] | None = None
+) -> None:
+    """Log a change during a call (hold, mute, recording paused...) and show it on the agents' screens."""
+    data = data or {}
+    CallEvent.objects.create(call_id=call_id, kind=kind, data=data)
+    groups = [realtime.agent_group(agent_id) for agent_id in agent_ids] + [realtime.WALLBOARD]
+    realtime.publish(groups, realtime.CallUpdated(call_id, kind, data))
+
+
+@transaction.atomic
+def hand_over_call(*, call_id: int, from_agent_id: int | None, to_agent_id: int, note: str = "") -> Call:
+    """A transferred call reaches its new agent: on call, screen pop with the note that travelled."""
+    call = Call.objects.select_for_update().get(pk=call_id)
+    if call.ended_at is not None:
+        raise Conflict(_("The caller already hung up."), error_id="call_ended")
+    now = timezone.now()
+    call.agent_id = to_agent_id
+    call.save(update_fields=["agent"])
+    agent = _locked_agent(to_agent_id)
+    change_agent_state(agent, AgentState.ON_CALL, call=call, reason="transfer", at=now)
+    CallEvent.objects.create(
+        call=call,
+        kind="transferred",
+        at=now,
+        data={"agent": to_agent_id, "from": from_agent_id, "note": note[:1000]},
+    )
+    from ccapp.services.customers import customer_card
+
+    card, history = customer_card(call)
+    wait = (call.answered_at - call.queued_at).total_seconds() if call.answered_at and call.queued_at else 0
+    pop = realtime.CallAnswered(
+        call_id=call.pk,
+        agent_id=to_agent_id,
+        queue_id=call.queue_id,
+        caller=call.caller or call.caller_raw,
+        customer=card,
+        history=history,
+        ivr_path=list(call.ivr_path or []),
+        ivr_digits=dict(call.ivr_digits or {}),
+        variables={**(call.variables or {}), "transfer_note": note[:1000], "transfer_from": from_agent_id},
+        wait_seconds=round(wait, 3),
+    )
+    # Only the new agent's desk: the wallboard counted this call as answered once already.
+    realtime.publish([realtime.agent_group(to_agent_id)], pop)
+    return call
+
+
+@transaction.atomic
+def release_after_transfer(*, call_id: int, agent_id: int) -> Agent:
+    """The agent who transferred a call away goes to wrap-up on it (ready when the queue has none)."""
+    agent = _locked_agent(agent_id)
+    if agent.current_call_id != call_id:
+        return agent
+    call = Call.objects.select_related("queue").get(pk=call_id)
+    wrapup = call.queue.wrapup_seconds if call.queue_id else 0
+    state = AgentState.WRAP_UP if wrapup else AgentState.READY
+    return change_agent_state(agent, state, call=call if wrapup else None, reason="transferred")
+
+
+@transaction.atomic
+def check_took_part(*, agent_id: int, call_id: int) -> None:
+    """Raise unless this agent handles or handled the call (for tickets and callbacks from the desk)."""
+    _agent_call(agent_id, call_id)

@@ -1,0 +1,84 @@
+"""Snapshot before, plus the frames the socket got, equals snapshot after (desk and wallboard)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccapp import selectors_live, services
+from ccapp.services import desk as desk_services
+from tests.desk.conftest import Floor, connect, frames_until_quiet, request, sync
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def a_busy_morning(floor: Floor) -> None:
+    """Answered, held, transferred with a note, wrapped up; abandoned; moved; missed; paused."""
+    alice, bob, sales, support = floor.alice, floor.bob, floor.sales, floor.support
+    first = services.start_call(channel_id="c1", caller_raw="13800138000", dnis="4000")
+    services.enqueue_call(call_id=first.pk, queue_id=sales.pk)
+    services.claim_agent(call_id=first.pk, agent_ids=[alice.pk])
+    services.offer_call(call_id=first.pk, agent_id=alice.pk)
+    services.answer_call(call_id=first.pk, agent_id=alice.pk)
+    desk_services.record_call_update(call_id=first.pk, kind="hold", agent_ids=[alice.pk])
+    desk_services.record_call_update(call_id=first.pk, kind="mute", agent_ids=[alice.pk])
+    services.claim_agent(call_id=first.pk, agent_ids=[bob.pk])
+    services.offer_call(call_id=first.pk, agent_id=bob.pk)
+    desk_services.release_after_transfer(call_id=first.pk, agent_id=alice.pk)
+    desk_services.hand_over_call(
+        call_id=first.pk, from_agent_id=alice.pk, to_agent_id=bob.pk, note="VIP, be kind"
+    )
+    desk_services.record_call_update(call_id=first.pk, kind="recording_paused", agent_ids=[bob.pk])
+    services.finish_call(call_id=first.pk)
+    desk_services.save_wrapup(agent_id=bob.pk, call_id=first.pk, disposition="solved", notes="refund sent")
+
+    second = services.start_call(channel_id="c2", caller_raw="13900139000", dnis="4000")
+    services.enqueue_call(call_id=second.pk, queue_id=sales.pk)
+    services.finish_call(call_id=second.pk)  # hung up while waiting
+
+    third = services.start_call(channel_id="c3", caller_raw="13700137000", dnis="4001")
+    services.enqueue_call(call_id=third.pk, queue_id=support.pk)
+    services.enqueue_call(call_id=third.pk, queue_id=sales.pk)  # a supervisor moved it
+    desk_services.set_desk_state(agent_id=alice.pk, state="ready")
+    services.claim_agent(call_id=third.pk, agent_ids=[alice.pk])
+    services.offer_call(call_id=third.pk, agent_id=alice.pk)
+    services.miss_offer(call_id=third.pk, agent_id=alice.pk, reason="no_answer")
+    services.enqueue_call(call_id=third.pk, queue_id=sales.pk)  # back at the head of its queue
+    desk_services.set_desk_state(agent_id=bob.pk, state="paused", pause_code="lunch")
+
+
+async def test_it_gives_the_same_desk_and_wallboard_from_events_as_from_a_fresh_snapshot(floor) -> None:
+    alice = await connect("/ws/desk/", floor.alice.user)
+    bob = await connect("/ws/desk/", floor.bob.user)
+    board = await connect("/ws/wallboard/", floor.boss)
+    before = {
+        name: (await ws.receive_json_from())["data"]
+        for name, ws in (("alice", alice), ("bob", bob), ("board", board))
+    }
+
+    await sync(a_busy_morning)(floor)
+
+    screens = {
+        "alice": (alice, selectors_live.apply_desk_frame),
+        "bob": (bob, selectors_live.apply_desk_frame),
+        "board": (board, selectors_live.apply_wallboard_frame),
+    }
+    for name, (ws, apply) in screens.items():
+        frames = await frames_until_quiet(ws)
+        assert frames, f"{name} got no events"
+        state = before[name]
+        for frame in frames:
+            state = apply(state, frame)
+        after = (await request(ws, action="snapshot", id="again"))["data"]
+        assert selectors_live.without_times(state) == selectors_live.without_times(after), name
+        assert state != before[name]
+        await ws.disconnect()
+
+
+async def test_it_shows_the_transfer_note_on_the_second_agents_screen(floor) -> None:
+    bob = await connect("/ws/desk/", floor.bob.user)
+    await bob.receive_json_from()
+    await sync(a_busy_morning)(floor)
+    pops = [f for f in await frames_until_quiet(bob) if f.get("event") == "call_answered"]
+    assert [p["call"]["transfer_note"] for p in pops] == ["VIP, be kind"]
+    assert pops[0]["call"]["caller"] == "+8613800138000"
+    await bob.disconnect()
