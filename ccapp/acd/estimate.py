@@ -28,14 +28,5 @@ def estimated_wait(state: Any, queue_id: str, position: int) -> float:
 
 def queue_waits(state: Any, queue_id: str, *, now: float) -> list[tuple[str, int, float]]:
     """``(call id, position, estimated wait)`` for every waiting call of a queue, next first."""
-
-    class _At:
-        # queue_order reads ``now`` from its argument; give it the state plus the time asked for.
-        def __init__(self) -> None:
-            self.now = now
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(state, name)
-
-    calls = queue_order(_At(), queue_id)
+    calls = queue_order(state, queue_id, now)
     return [(c.call_id, i, estimated_wait(state, queue_id, i)) for i, c in enumerate(calls, start=1)]

@@ -146,10 +146,10 @@ def pick_call(w: Any, agent: Agent) -> Call | None:
     return w.calls[best_id] if best_id is not None else None
 
 
-def queue_order(w: Any, queue_id: str) -> list[Call]:
+def queue_order(w: Any, queue_id: str, now: float | None = None) -> list[Call]:
     """Waiting calls of a queue in the order they will be served (as far as priorities tell)."""
     config: QueueConfig = w.queues[queue_id]
-    now = w.now
+    now = w.now if now is None else now
     entries = [
         (-effective_priority(config, vip, priority, e[0], now), e[0], e[1], e[2])
         for (vip, priority, _skills, _lang), lane in w.lanes.get(queue_id, {}).items()
