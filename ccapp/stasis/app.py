@@ -8,6 +8,7 @@ session lock, because agent legs, timers and the caller's own events arrive on d
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 import uuid
@@ -34,12 +35,21 @@ INBOUND_ARG = "inbound"
 # Asterisk may never send PlaybackFinished (tone:, unknown scheme, missing recording): a prompt
 # that has not finished after this many (simulated) seconds is treated as failed.
 PLAYBACK_GUARD_SECONDS = 120.0
+SETTINGS_CACHE_SECONDS = 5.0
 
 
 class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
     """Runs every call of one Asterisk server through IVR, queue and agents."""
 
-    def __init__(self, ari: Ari, *, app_name: str, node: str = "", time_factor: float = 1.0) -> None:
+    def __init__(
+        self,
+        ari: Ari,
+        *,
+        app_name: str,
+        node: str = "",
+        time_factor: float = 1.0,
+        collect_metrics: bool = False,
+    ) -> None:
         self.ari = ari
         self.app_name = app_name
         self.node = node or app_name
@@ -50,14 +60,33 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
         self.recordings: dict[str, CallSession] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.handles: set[asyncio.TimerHandle] = set()
-        self.metrics: dict[str, list[float]] = {"offer_latency": [], "handler_lag": []}
+        # Benchmark figures (off in production: the lists would only grow).
+        self.collect_metrics = collect_metrics
+        self.metrics: dict[str, list[float]] = {
+            "offer_latency": [],
+            "queued_to_offer": [],
+            "handler_seconds": [],
+        }
+        self.answered_at: dict[int, float] = {}
+        self.settings_cache = db.TTLCache(SETTINGS_CACHE_SECONDS)
         self._init_queues()
 
     def register(self) -> None:
         """Subscribe every `on_<Event>` method to its ARI event type."""
         for name in dir(self):
             if name.startswith("on_") and name[3:4].isupper():
-                self.ari.on(name[3:], getattr(self, name))
+                handler = getattr(self, name)
+                self.ari.on(name[3:], self._timed(handler) if self.collect_metrics else handler)
+
+    def _timed(self, handler: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+        async def timed(event: Any) -> None:
+            started = time.monotonic()
+            try:
+                await handler(event)
+            finally:
+                self.metrics["handler_seconds"].append(time.monotonic() - started)
+
+        return timed
 
     # ---- small helpers -----------------------------------------------------------------------
     def later(self, seconds: float, callback: Callable[[], Awaitable[None]]) -> asyncio.TimerHandle:
@@ -119,8 +148,18 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
 
     async def say(self, session: CallSession, text: str, *, then: str = "") -> str:
         """Play a business text prompt (rendered to speech, or a built-in sound without a renderer)."""
-        media = await db.run(prompts.media_for, Prompt(text=text, lang=session.language))
+        media = await self.media(Prompt(text=text, lang=session.language))
         return await self.play(session, [media], then=then)
+
+    async def media(self, prompt: Prompt) -> str:
+        """The media URI of a prompt; only text needs a thread (it may be rendered to speech)."""
+        return await db.run(prompts.media_for, prompt) if prompt.text else prompts.media_for(prompt)
+
+    async def queue_settings(self, *, queue_id: int | None = None, code: str = "") -> Any:
+        """A queue's settings (cached a few seconds)."""
+        return await self.settings_cache.get(
+            ("queue", queue_id, code), db.queue_info, queue_id=queue_id, code=code
+        )
 
     async def stop_playback(self, playback_id: str) -> None:
         pending = self.playbacks.pop(playback_id, None)
@@ -158,7 +197,9 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
         )
         session.call_id, session.caller, session.priority = call.pk, call.caller, call.priority
         session.language = call.language
-        session.route = await db.run(db.route_info, call.route_id)
+        session.route = copy.deepcopy(
+            await self.settings_cache.get(("route", call.route_id), db.route_info, call.route_id)
+        )
         await answer
         if session.ended:
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -15,6 +16,26 @@ from ccapp.stasis.session import QueueInfo, RouteInfo
 def run(fn, /, *args: Any, **kwargs: Any):
     """Run a sync (database) function in a worker thread; each thread keeps its own connection."""
     return sync_to_async(fn, thread_sensitive=False)(*args, **kwargs)
+
+
+class TTLCache:
+    """Settings the worker reads on every call (queues, routes, endpoints), kept for a few seconds.
+
+    An edit in the admin reaches new calls within `seconds`; a call in progress keeps what it read.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._values: dict[Any, tuple[float, Any]] = {}
+
+    async def get(self, key: Any, fn, /, *args: Any, **kwargs: Any) -> Any:
+        now = time.monotonic()
+        hit = self._values.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await run(fn, *args, **kwargs)
+        self._values[key] = (now + self.seconds, value)
+        return value
 
 
 def _hours_answer(business_hours, now) -> str:

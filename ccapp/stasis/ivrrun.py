@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from ccapp import prompts, services
+from ccapp import services
 from ccapp.ivr import messages as m
 from ccapp.ivr.engine import handle, new_state
 from ccapp.models import CallOutcome
@@ -117,7 +117,7 @@ class IvrMixin:
         if session.ended and not isinstance(command, m.Exit):
             return
         if isinstance(command, m.Play):
-            media = [await db.run(prompts.media_for, p) for p in command.prompts]
+            media = [await self.media(p) for p in command.prompts]
             # The session lock is held, so this playback's PlaybackFinished is handled after this.
             session.ivr_playbacks[command.playback_id] = await self.play(
                 session, media, engine_id=command.playback_id
@@ -164,14 +164,14 @@ class IvrMixin:
     async def _route_exit(self, session: CallSession, exit_: m.Exit) -> None:
         kind = exit_.kind
         if kind == "queue":
-            queue = await db.run(db.queue_info, code=exit_.target) if exit_.target else None
+            queue = await self.queue_settings(code=exit_.target) if exit_.target else None
             target = queue.id if queue else session.route.queue_id or session.route.failover_queue_id
             if target is None:
                 await self.failover(session, f"unknown_queue:{exit_.target}")
                 return
             await self.enter_queue(session, target, priority=exit_.priority)
         elif kind == "voicemail":
-            queue = await db.run(db.queue_info, code=exit_.target)
+            queue = await self.queue_settings(code=exit_.target)
             await self.start_voicemail(session, queue)
         elif kind == "agent":
             await self.offer_direct(session, exit_.target)
@@ -187,7 +187,7 @@ class IvrMixin:
         elif kind == "hangup":
             session.outcome = CallOutcome.SELF_SERVICE
             session.phase = "leaving"
-            media = [await db.run(prompts.media_for, exit_.prompt)] if exit_.prompt else []
+            media = [await self.media(exit_.prompt)] if exit_.prompt else []
             if media:
                 await self.play(session, media, then="hangup")
             else:

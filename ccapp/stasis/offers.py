@@ -28,10 +28,13 @@ class OfferMixin:
             session.offers[leg] = agent_id
             self.legs[leg] = session
             await db.run(services.offer_call, call_id=session.call_id, agent_id=agent_id)
-            if len(self.metrics["offer_latency"]) < 1_000_000 and len(session.offers) == 1:
-                self.metrics["offer_latency"].append(time.monotonic() - session.started_monotonic)
+            if self.collect_metrics and len(session.offers) == 1 and session.started_monotonic:
+                now = time.monotonic()
+                self.metrics["offer_latency"].append(now - session.started_monotonic)
+                self.metrics["queued_to_offer"].append(now - session.queued_monotonic)
+                session.started_monotonic = 0.0  # only the first offer of a call counts
             try:
-                endpoint = await db.run(db.agent_endpoint, agent_id)
+                endpoint = await self.settings_cache.get(("endpoint", agent_id), db.agent_endpoint, agent_id)
                 await self.ari.originate(
                     endpoint,
                     app=self.app_name,
@@ -60,6 +63,8 @@ class OfferMixin:
             await self._connect(session, leg, agent_id)
 
     async def _connect(self, session: CallSession, leg: str, agent_id: int) -> None:
+        if self.collect_metrics:
+            self.answered_at[session.call_id] = time.monotonic()
         session.agent_leg, session.agent_id, session.phase = leg, agent_id, "connected"
         self.leave_waitlist(session)
         for playback_id, pending in list(self.playbacks.items()):
@@ -153,7 +158,7 @@ class OfferMixin:
         """IVR exit to one agent: ring that agent if ready, else the route's queue."""
         agent_id = await db.run(db.agent_by_extension, extension)
         queue_id = session.route.queue_id or session.route.failover_queue_id
-        session.queue = await db.run(db.queue_info, queue_id=queue_id) if queue_id else None
+        session.queue = await self.queue_settings(queue_id=queue_id) if queue_id else None
         agent = None
         if agent_id is not None:
             agent = await db.run(services.claim_agent, call_id=session.call_id, agent_ids=[agent_id])

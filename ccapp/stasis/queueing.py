@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 
 from ccapp import selectors, services
@@ -39,14 +40,17 @@ class QueueMixin:
         failing_over: bool = False,
     ) -> None:
         """Put the caller in a queue: holding bridge with music, timers, then try to offer the call."""
-        queue = await db.run(db.queue_info, queue_id=queue_id) if queue_id else None
+        queue = await self.queue_settings(queue_id=queue_id) if queue_id else None
         if queue is None:
             if failing_over:
                 raise LookupError(f"queue {queue_id} does not exist")
             await self.failover(session, f"unknown_queue:{queue_id}")
             return
         session.queue = queue
-        if await db.run(selectors.logged_in_agents, queue.id) == 0:
+        logged_in = await self.settings_cache.get(
+            ("logged_in", queue.id), selectors.logged_in_agents, queue.id
+        )
+        if logged_in == 0:
             await self.event(session, "no_agents", queue=queue.code)
             await self.overflow(session, "no_agents")
             return
@@ -54,6 +58,7 @@ class QueueMixin:
             services.enqueue_call, call_id=session.call_id, queue_id=queue.id, priority=priority
         )
         session.queued_at, session.priority, session.phase = call.queued_at, call.priority, "queue"
+        session.queued_monotonic = time.monotonic()
         await self._hold(session, queue)
         self._queue_timers(session, queue)
         self.join_waitlist(session)
@@ -133,13 +138,14 @@ class QueueMixin:
             if session.phase != "queue":
                 return
             session.timers.pop("offer", None)
+            session.options_offered = True
             await self.event(session, "options_offered")
             await self.say(session, OPTIONS_TEXT)
 
     async def queue_digit(self, session: CallSession, digit: str) -> None:
         """While waiting: 1 = call me back (keeps my place), 2 = leave a voicemail."""
         choice = OFFER_DIGITS.get(digit)
-        if choice is None or session.queue is None:
+        if choice is None or session.queue is None or not session.options_offered:
             return
         await self.release_from_queue(session)
         if choice == "callback":

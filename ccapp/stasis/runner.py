@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
@@ -14,22 +15,42 @@ from ccapp.stasis.app import StasisApp
 
 log = logging.getLogger(__name__)
 
+# Each thread holds one PostgreSQL connection; keep below the server's max_connections.
+DB_THREADS = 16
+
 
 def build(
-    *, url: str | None = None, app_name: str | None = None, node: str = "", time_factor: float = 1.0
+    *,
+    url: str | None = None,
+    app_name: str | None = None,
+    node: str = "",
+    time_factor: float = 1.0,
+    collect_metrics: bool = False,
 ) -> tuple[AriClient, StasisApp]:
     """An ARI client and the Stasis application wired to it (not started)."""
     app_name = app_name or settings.ARI_APP
     client = AriClient(url or settings.ARI_URL, settings.ARI_USERNAME, settings.ARI_PASSWORD, app=app_name)
     stasis = StasisApp(
-        client, app_name=app_name, node=node or f"{app_name}@{socket.gethostname()}", time_factor=time_factor
+        client,
+        app_name=app_name,
+        node=node or f"{app_name}@{socket.gethostname()}",
+        time_factor=time_factor,
+        collect_metrics=collect_metrics,
     )
     stasis.register()
     return client, stasis
 
 
+def use_db_threads(count: int = DB_THREADS) -> None:
+    """Database work runs in the loop's default executor (sync_to_async); size it for many calls."""
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=count, thread_name_prefix="stasis-db")
+    )
+
+
 async def serve(*, stop: asyncio.Event | None = None, sweep_seconds: float = 2.0) -> None:
     """Run until `stop` is set (or forever); offers are also retried every `sweep_seconds`."""
+    use_db_threads()
     client, stasis = build()
     client.add_state_callback(RedisStateWriter(settings.REDIS_URL, client.app))
     stop = stop or asyncio.Event()

@@ -73,9 +73,11 @@ class CallSession:
     bridge_id: str = ""
     recording: str = ""
     outcome: str = ""
+    options_offered: bool = False
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     started_monotonic: float = 0.0
+    queued_monotonic: float = 0.0
 
     @property
     def ended(self) -> bool:

@@ -140,7 +140,7 @@ def test_it_makes_a_missed_offer_not_ready_and_keeps_the_place_in_line() -> None
     call = services.start_call(channel_id="a", caller_raw="13800138000", dnis="1", at=at(0))
     services.enqueue_call(call_id=call.pk, queue_id=queue.pk, at=at(1))
     services.claim_agent(call_id=call.pk, agent_ids=[agent.pk])
-    services.miss_offer(call_id=call.pk, agent_id=agent.pk, reason="no_answer")
+    services.miss_offer(call_id=call.pk, agent_id=agent.pk, reason="no_answer", at=at(20))
     services.enqueue_call(call_id=call.pk, queue_id=queue.pk, at=at(30))
     agent.refresh_from_db()
     call.refresh_from_db()

@@ -48,7 +48,7 @@ def sync(fn: Callable[..., Any]) -> Callable[..., Any]:
     return sync_to_async(fn, thread_sensitive=False)
 
 
-async def wait_until(predicate: Callable[[], Any], timeout: float = 8.0) -> Any:
+async def wait_until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
     """Poll a sync (database) predicate until it is truthy."""
     check = sync(predicate)
     async with asyncio.timeout(timeout):
