@@ -4,6 +4,7 @@ go through the services, which keep the workflow, the SLA clocks and the version
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -105,6 +106,11 @@ class CustomFieldAdmin(HistoryAdmin):
 @admin.register(m.WebhookEndpoint)
 class WebhookEndpointAdmin(HistoryAdmin):
     list_display = ["name", "url", "active"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_exclude(self, request: HttpRequest, obj=None) -> list[str]:
+        # The signing secret is shown only to those who may change the endpoint.
+        return [] if request.user.has_perm("tickets.change_webhookendpoint") else ["secret"]
 
 
 @admin.register(m.WebhookDelivery)

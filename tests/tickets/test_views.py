@@ -86,3 +86,20 @@ def test_the_admin_lists_tickets_and_their_history(frozen, client, django_user_m
     assert client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").status_code == 200
     assert client.get(f"/admin/tickets/ticket/{ticket.pk}/history/").status_code == 200
     assert client.get("/admin/tickets/slapolicy/add/").status_code == 200
+
+
+def test_the_webhook_secret_is_hidden_from_readers(client, make_user) -> None:
+    from tickets.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(name="erp", url="https://erp.example.com/h", secret="TOPSECRET")
+    reader = make_user("reader", "tickets.view_webhookendpoint")
+    reader.is_staff = True
+    reader.save()
+    client.force_login(reader)
+    page = client.get(f"/admin/tickets/webhookendpoint/{endpoint.pk}/change/")
+    assert page.status_code == 200 and b"TOPSECRET" not in page.content
+    editor = make_user("editor", "tickets.view_webhookendpoint", "tickets.change_webhookendpoint")
+    editor.is_staff = True
+    editor.save()
+    client.force_login(editor)
+    assert b"TOPSECRET" in client.get(f"/admin/tickets/webhookendpoint/{endpoint.pk}/change/").content
