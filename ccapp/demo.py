@@ -116,15 +116,21 @@ def seed() -> dict[str, int]:
     hours = _seed_hours()
     main_flow = _flow("main", "主菜单 Main menu", MAIN_IVR)
     closed_flow = _flow("closed", "非工作时间 After hours", CLOSED_IVR)
+    # The hotline is open around the clock so a demo at any hour reaches the queues; the office line
+    # shows the business-hours branch (after hours: a message, then voicemail).
     m.InboundRoute.objects.update_or_create(
         dnis="4000",
-        defaults={"name": "客服热线 Hotline", "flow": main_flow, "business_hours": hours, "closed_flow": closed_flow,
-                  "failover_queue": queues["support"], "language": "zh"},
-    )  # fmt: skip
+        defaults={"name": "客服热线 Hotline (24/7)", "flow": main_flow, "failover_queue": queues["support"]},
+    )
     m.InboundRoute.objects.update_or_create(
         dnis="4001",
         defaults={"name": "VIP 专线 VIP line", "queue": queues["vip"], "failover_queue": queues["support"]},
     )
+    m.InboundRoute.objects.update_or_create(
+        dnis="4002",
+        defaults={"name": "办公室 Office line", "flow": main_flow, "business_hours": hours, "closed_flow": closed_flow,
+                  "failover_queue": queues["support"]},
+    )  # fmt: skip
     counts = {"agents": len(agents), "queues": len(queues)}
     for app in ("crm", "tickets", "qa"):
         counts.update(_seed_app(app))

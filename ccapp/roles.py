@@ -21,7 +21,15 @@ AGENT_WORK_APPS = ("crm", "tickets")
 # Configuration models of those apps that only supervisors and admins change.
 CONFIG_MODELS = {
     "crm": {"customfielddefinition", "articlecategory"},
-    "tickets": {"slapolicy", "category", "automationrule", "webhook", "webhookdelivery"},
+    "tickets": {
+        "slapolicy",
+        "category",
+        "assignmentrule",
+        "customfield",
+        "webhookendpoint",
+        "webhookdelivery",
+        "ticketcounter",
+    },
 }
 # Call-center models a supervisor manages (queues and their people, wrap-up codes, callbacks).
 SUPERVISOR_CCAPP_MODELS = {
