@@ -195,3 +195,14 @@ async def test_stored_recordings_copy_and_delete(sim, ari, call):
     with pytest.raises(AriNotFound):
         await ari.delete_stored_recording("vm-8")
     assert [r.name for r in await ari.list_stored_recordings()] == ["archive/vm-8"]
+
+
+async def test_recording_names_with_folders_work_in_paths(sim, ari, call):
+    await ari.record(call.channel_id, name="voicemail/1001/msg+1", format="wav", max_duration_seconds=1)
+    await sim.wait_for_event("RecordingFinished")
+    assert (await ari.get_stored_recording("voicemail/1001/msg+1")).name == "voicemail/1001/msg+1"
+    assert wav_seconds(await ari.get_stored_recording_file("voicemail/1001/msg+1")) == 1.0
+    await ari.delete_stored_recording("voicemail/1001/msg+1")
+    assert await ari.list_stored_recordings() == []
+    with pytest.raises(AriBadRequest):
+        await ari.record(call.channel_id, name="../../escape", format="wav")
