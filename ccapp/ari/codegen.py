@@ -15,6 +15,9 @@ from pathlib import Path
 
 API_DOCS = Path(__file__).with_name("api-docs")
 HERE = Path(__file__).parent
+PYPROJECT = (
+    HERE.parents[1] / "pyproject.toml"
+)  # the project's ruff settings, also for files written elsewhere
 
 SCALARS = {
     "string": "str",
@@ -154,13 +157,17 @@ def generate() -> dict[Path, str]:
     return {HERE / "models.py": res_src, HERE / "event_models.py": ev_src}
 
 
-def main() -> None:
-    """Write the generated files."""
+def main(out_dir: Path | None = None) -> None:
+    """Write the generated files (into `out_dir` instead of the package, to compare)."""
     for path, source in generate().items():
+        path = (out_dir or path.parent) / path.name
         path.write_text(source)
         # ruff drops the imports a file does not use and formats; generated code stays lint-clean
-        subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "-q", str(path)], check=False)
-        subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(path)], check=False)
+        config = ["--config", str(PYPROJECT)] if PYPROJECT.exists() else []
+        subprocess.run(
+            [sys.executable, "-m", "ruff", "check", *config, "--fix", "-q", str(path)], check=False
+        )
+        subprocess.run([sys.executable, "-m", "ruff", "format", *config, "-q", str(path)], check=False)
 
 
 if __name__ == "__main__":

@@ -95,3 +95,12 @@ def test_lane_of_puts_an_event_on_its_channels_lane(event_type, field, value, la
     if event_type == "Dial":
         raw.pop("caller")
     assert events.lane_of(events.parse_event(raw)) == lane
+
+
+def test_the_generated_models_are_current(tmp_path):
+    from ccapp.ari import codegen
+
+    codegen.main(out_dir=tmp_path)
+    for name in ("models.py", "event_models.py"):
+        committed = (Path(codegen.__file__).parent / name).read_text()
+        assert (tmp_path / name).read_text() == committed, f"run `python -m ccapp.ari.codegen` ({name})"
