@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -132,8 +133,15 @@ class SimulatorControl:
     ) -> dict[str, Any]:
         """Wait until the simulator has emitted a matching event (also one emitted earlier)."""
 
+        seen = self.world.emitted_count - len(self.world.events)
+
         def find() -> dict[str, Any] | None:
-            for event in self.world.events:
+            # look only at events not checked yet: load runs wait on a log of many thousands
+            nonlocal seen
+            fresh = min(self.world.emitted_count - seen, len(self.world.events))
+            seen = self.world.emitted_count
+            newest_first = itertools.islice(reversed(self.world.events), fresh)
+            for event in reversed(list(newest_first)):
                 if event["type"] == event_type and (where is None or where(event)):
                     return event
             return None

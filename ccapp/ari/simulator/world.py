@@ -185,6 +185,7 @@ class World:
         self.apps_seen: set[str] = set()  # registered at least once (Asterisk keeps them)
         self.events: deque[dict[str, Any]] = deque(maxlen=event_log_size)
         self.lost_events = 0
+        self.emitted_count = 0  # all events ever emitted (the log keeps only the newest)
         self.changed = asyncio.Event()  # replaced on every change; waiters hold the old one
         self._ids = itertools.count(1)
         self._epoch = 1795395783
@@ -209,6 +210,7 @@ class World:
             **fields,
         }
         self.events.append(event)
+        self.emitted_count += 1
         connection = self.connections.get(app)
         if connection is None:
             self.lost_events += 1
