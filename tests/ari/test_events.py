@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ccapp.ari
 from ccapp.ari import events
@@ -104,3 +106,26 @@ def test_the_generated_models_are_current(tmp_path):
     for name in ("models.py", "event_models.py"):
         committed = (Path(codegen.__file__).parent / name).read_text()
         assert (tmp_path / name).read_text() == committed, f"run `python -m ccapp.ari.codegen` ({name})"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    event_type=st.sampled_from([*SCHEMA_EVENT_TYPES, "Unknown"]),
+    fields=st.dictionaries(
+        st.sampled_from(["channel", "args", "playback", "bridge", "cause", "x"]), json_values
+    ),
+)
+def test_parse_event_never_raises_whatever_asterisk_sends(event_type, fields):
+    event = events.parse_event(json.dumps({"type": event_type, **fields}))
+    if event is not None:
+        assert event.type == event_type
+        events.lane_of(event)  # nor does choosing its lane
