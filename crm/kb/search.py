@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ MAX_QUERY_CHARS = 500
 MAX_WORDS = 32
 CANDIDATES = 50
 RRF_K = 60
+CHECK_EVERY = 2.0
 # Below this cosine the encoder is matching noise (unrelated pairs score 0.1-0.3 on USE v3).
 MIN_SIMILARITY = 0.3
 # Glossary equivalents count less than the words the person typed.
@@ -138,6 +140,7 @@ class _Matrix:
         self.columns: dict[str, np.ndarray] = {}
         self.tags: list[list[str]] = []
         self.lock = threading.Lock()
+        self.checked_at = 0.0
 
     def load(self, key: tuple) -> None:
         rows = list(
@@ -159,6 +162,11 @@ class _Matrix:
         self.key = key
 
     def current(self) -> _Matrix:
+        # Checking for changed articles costs a count over the table; other processes' edits are
+        # picked up within CHECK_EVERY seconds, this process's own at once (invalidate()).
+        if self.key is not None and time.monotonic() - self.checked_at < CHECK_EVERY:
+            return self
+        self.checked_at = time.monotonic()
         stamp = Article.objects.exclude(embedding=None).aggregate(n=Count("id"), m=Max("updated_at"))
         key = (connection.settings_dict["NAME"], stamp["n"], stamp["m"])
         if key != self.key:
@@ -169,6 +177,11 @@ class _Matrix:
 
 
 _matrix = _Matrix()
+
+
+def invalidate() -> None:
+    """Make the next search look for changed articles (called when this process re-indexes)."""
+    _matrix.checked_at = 0.0
 
 
 def semantic_ranking(query: str, filters: Filters) -> list[int]:

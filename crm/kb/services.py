@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ccapp.errors import DomainError
 from crm import embeddings
+from crm.kb import search
 from crm.models import (
     Article,
     ArticleAudience,
@@ -84,6 +85,7 @@ def index_articles(*, articles: Iterable[Article]) -> None:
         )
     terms = set().union(*(row.terms for row in rows)) if rows else set()
     ArticleTerm.objects.bulk_create([ArticleTerm(word=w) for w in sorted(terms)], ignore_conflicts=True)
+    search.invalidate()
 
 
 def index_article(*, article: Article) -> None:
