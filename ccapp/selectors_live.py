@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from ccapp.models import Agent, AgentState, AgentStateChange, Call, CallEvent, CallOutcome, Queue, QueueMember
@@ -61,15 +60,16 @@ def desk_call(call_id: int) -> dict[str, Any] | None:
     if call is None:
         return None
     flags = {"held": False, "muted": False, "recording_paused": False}
-    note, note_from = "", None
-    for kind, data in call.events.filter(Q(kind__in=FLAG_EVENTS) | Q(kind="transferred")).values_list(
-        "kind", "data"
-    ):
-        if kind == "transferred":
-            note, note_from = data.get("note", ""), data.get("from")
-        else:
-            flag, value = FLAG_EVENTS[kind]
-            flags[flag] = value
+    for kind in call.events.filter(kind__in=FLAG_EVENTS).values_list("kind", flat=True):
+        flag, value = FLAG_EVENTS[kind]
+        flags[flag] = value
+    # A transferred caller is a new Call whose variables carry the note and the call it came from.
+    variables = call.variables or {}
+    note_from = None
+    if variables.get("transferred_from"):
+        parent = Call.objects.select_related("agent__user").filter(pk=variables["transferred_from"]).first()
+        if parent is not None and parent.agent is not None:
+            note_from = parent.agent.user.get_full_name() or parent.agent.user.get_username()
     wait = (call.answered_at - call.queued_at).total_seconds() if call.answered_at and call.queued_at else 0
     queue = call.queue
     return {
@@ -82,7 +82,7 @@ def desk_call(call_id: int) -> dict[str, Any] | None:
         "ivr_path": list(call.ivr_path or []),
         "ivr_digits": dict(call.ivr_digits or {}),
         "wait_seconds": round(wait, 1),
-        "transfer_note": note,
+        "transfer_note": str(variables.get("transfer_note", "")),
         "transfer_from": note_from,
         "ended": call.ended_at is not None,
         "disposition": call.disposition.code if call.disposition else "",
@@ -250,8 +250,18 @@ def apply_wallboard_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot
                 queues[str(data["queue_id"])]["offered"] += 1
             call.update(queue_id=data["queue_id"], queued_at=frame["at"])
     elif name == "call_answered":
-        if key in calls:
-            calls[key]["answered"] = True
+        # A transferred caller's new Call is first seen here (it has no call_started of its own).
+        customer = data.get("customer") or {}
+        calls.setdefault(
+            key,
+            {
+                "id": data["call_id"],
+                "caller": data["caller"],
+                "queue_id": data["queue_id"],
+                "vip": bool(customer.get("vip_level")),
+                "queued_at": None,
+            },
+        )["answered"] = True
         queue = queues.get(str(data["queue_id"]))
         if queue is not None:
             queue["answered"] += 1

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ccapp import views
+from ccapp.desk import views as desk_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -17,5 +18,7 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("tickets/", include("tickets.urls")),
     path("qa/", include("qa.urls")),
+    path("desk/", desk_views.desk, name="desk"),
+    path("wallboard/", desk_views.wallboard, name="wallboard"),
     path("", views.home, name="home"),
 ]

@@ -15,6 +15,8 @@ ROLE_LABELS = {AGENT: _("Agent"), SUPERVISOR: _("Supervisor"), ADMIN: _("Adminis
 # (permission needed, or None for any staff user, url, title, text). Every role works in the admin-style
 # CRM, so every demo user is staff; the admin itself shows each role only what its permissions allow.
 HOME_LINKS = [
+    ("ccapp.handle_calls", "/desk/", _("Agent desktop"), _("Take calls: screen pop, call controls, wrap-up")),
+    ("ccapp.view_reports", "/wallboard/", _("Wallboard"), _("Queues and agents, live; monitoring")),
     ("crm.view_customer", "/admin/crm/customer/", _("Customers"), _("Customer records and history")),
     ("tickets.view_ticket", "/admin/tickets/ticket/", _("Tickets"), _("Customer requests and their SLA")),
     ("ccapp.view_call", "/admin/ccapp/call/", _("Calls"), _("Every call with its timeline")),

@@ -73,7 +73,7 @@ STASIS_COMMANDS = frozenset(
 )
 TRANSFER_KINDS = frozenset({"blind", "attended"})
 TRANSFER_TARGETS = frozenset({"agent", "queue", "flow", "number"})
-LISTEN_MODES = frozenset({"spy", "whisper", "barge"})
+LISTEN_MODES = frozenset({"listen", "whisper", "barge"})
 
 
 class BadMessage(DomainError):

@@ -165,56 +165,6 @@ def record_call_update(
 
 
 @transaction.atomic
-def hand_over_call(*, call_id: int, from_agent_id: int | None, to_agent_id: int, note: str = "") -> Call:
-    """A transferred call reaches its new agent: on call, screen pop with the note that travelled."""
-    call = Call.objects.select_for_update().get(pk=call_id)
-    if call.ended_at is not None:
-        raise Conflict(_("The caller already hung up."), error_id="call_ended")
-    now = timezone.now()
-    call.agent_id = to_agent_id
-    call.save(update_fields=["agent"])
-    agent = _locked_agent(to_agent_id)
-    change_agent_state(agent, AgentState.ON_CALL, call=call, reason="transfer", at=now)
-    CallEvent.objects.create(
-        call=call,
-        kind="transferred",
-        at=now,
-        data={"agent": to_agent_id, "from": from_agent_id, "note": note[:1000]},
-    )
-    from ccapp.services.customers import customer_card
-
-    card, history = customer_card(call)
-    wait = (call.answered_at - call.queued_at).total_seconds() if call.answered_at and call.queued_at else 0
-    pop = realtime.CallAnswered(
-        call_id=call.pk,
-        agent_id=to_agent_id,
-        queue_id=call.queue_id,
-        caller=call.caller or call.caller_raw,
-        customer=card,
-        history=history,
-        ivr_path=list(call.ivr_path or []),
-        ivr_digits=dict(call.ivr_digits or {}),
-        variables={**(call.variables or {}), "transfer_note": note[:1000], "transfer_from": from_agent_id},
-        wait_seconds=round(wait, 3),
-    )
-    # Only the new agent's desk: the wallboard counted this call as answered once already.
-    realtime.publish([realtime.agent_group(to_agent_id)], pop)
-    return call
-
-
-@transaction.atomic
-def release_after_transfer(*, call_id: int, agent_id: int) -> Agent:
-    """The agent who transferred a call away goes to wrap-up on it (ready when the queue has none)."""
-    agent = _locked_agent(agent_id)
-    if agent.current_call_id != call_id:
-        return agent
-    call = Call.objects.select_related("queue").get(pk=call_id)
-    wrapup = call.queue.wrapup_seconds if call.queue_id else 0
-    state = AgentState.WRAP_UP if wrapup else AgentState.READY
-    return change_agent_state(agent, state, call=call if wrapup else None, reason="transferred")
-
-
-@transaction.atomic
 def check_took_part(*, agent_id: int, call_id: int) -> None:
     """Raise unless this agent handles or handled the call (for tickets and callbacks from the desk)."""
     _agent_call(agent_id, call_id)

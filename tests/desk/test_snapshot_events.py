@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ccapp import selectors_live, services
+from ccapp.models import CallOutcome
 from ccapp.services import desk as desk_services
 from tests.desk.conftest import Floor, connect, frames_until_quiet, request, sync
 
@@ -21,15 +22,15 @@ def a_busy_morning(floor: Floor) -> None:
     services.answer_call(call_id=first.pk, agent_id=alice.pk)
     desk_services.record_call_update(call_id=first.pk, kind="hold", agent_ids=[alice.pk])
     desk_services.record_call_update(call_id=first.pk, kind="mute", agent_ids=[alice.pk])
-    services.claim_agent(call_id=first.pk, agent_ids=[bob.pk])
-    services.offer_call(call_id=first.pk, agent_id=bob.pk)
-    desk_services.release_after_transfer(call_id=first.pk, agent_id=alice.pk)
-    desk_services.hand_over_call(
-        call_id=first.pk, from_agent_id=alice.pk, to_agent_id=bob.pk, note="VIP, be kind"
-    )
-    desk_services.record_call_update(call_id=first.pk, kind="recording_paused", agent_ids=[bob.pk])
-    services.finish_call(call_id=first.pk)
-    desk_services.save_wrapup(agent_id=bob.pk, call_id=first.pk, disposition="solved", notes="refund sent")
+    # a blind transfer, as the stasis worker does it: the caller goes on as a new Call with the note
+    services.finish_call(call_id=first.pk, outcome=CallOutcome.TRANSFERRED)
+    moved = services.start_transferred_call(parent_id=first.pk, note="VIP, be kind")
+    services.claim_agent(call_id=moved.pk, agent_ids=[bob.pk])
+    services.offer_call(call_id=moved.pk, agent_id=bob.pk)
+    services.answer_call(call_id=moved.pk, agent_id=bob.pk)
+    desk_services.record_call_update(call_id=moved.pk, kind="recording_paused", agent_ids=[bob.pk])
+    services.finish_call(call_id=moved.pk)
+    desk_services.save_wrapup(agent_id=bob.pk, call_id=moved.pk, disposition="solved", notes="refund sent")
 
     second = services.start_call(channel_id="c2", caller_raw="13900139000", dnis="4000")
     services.enqueue_call(call_id=second.pk, queue_id=sales.pk)
@@ -80,5 +81,5 @@ async def test_it_shows_the_transfer_note_on_the_second_agents_screen(floor) -> 
     await sync(a_busy_morning)(floor)
     pops = [f for f in await frames_until_quiet(bob) if f.get("event") == "call_answered"]
     assert [p["call"]["transfer_note"] for p in pops] == ["VIP, be kind"]
-    assert pops[0]["call"]["caller"] == "+8613800138000"
+    assert (pops[0]["call"]["caller"], pops[0]["call"]["transfer_from"]) == ("+8613800138000", "Alice")
     await bob.disconnect()

@@ -1,0 +1,70 @@
+"""The agent desktop and wallboard pages (the live part runs over one websocket each)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from ccapp.desk import actions
+from ccapp.models import AgentState, DispositionCode, PauseCode, Queue
+
+
+def _texts() -> dict[str, str]:
+    """Words the page's script shows, translated on the server (zh-Hans / en)."""
+    return {
+        "states": {value: str(label) for value, label in AgentState.choices},
+        "connecting": _("Connecting…"),
+        "reconnecting": _("Connection lost, reconnecting…"),
+        "forbidden": _("You may not open this screen."),
+        "incoming": _("Incoming call"),
+        "unknown_caller": _("Unknown caller"),
+        "vip": _("VIP"),
+        "waited": _("waited %(s)s s"),
+        "no_call": _("No call"),
+        "held": _("On hold"),
+        "muted": _("Muted"),
+        "recording_paused": _("Recording paused"),
+        "ended": _("Call ended"),
+        "saved": _("Saved"),
+        "sent": _("Sent"),
+        "ticket_created": _("Ticket %(number)s created"),
+        "customer_created": _("Customer created"),
+        "callback_scheduled": _("Callback scheduled"),
+        "transfer_note": _("Note from %(agent)s"),
+        "no_results": _("Nothing found"),
+        "command_failed": _("The phone system could not do that: %(reason)s"),
+        "wrapup_left": _("Wrap-up ends in %(s)s s"),
+    }
+
+
+@login_required
+def desk(request: HttpRequest) -> HttpResponse:
+    """The agent desktop: state bar, screen pop, call controls, wrap-up and side panels."""
+    agent = actions.agent_of(request.user)
+    if agent is None:
+        return render(request, "desk/not_agent.html", status=403)
+    context = {
+        "agent": agent,
+        "pause_codes": PauseCode.objects.filter(active=True),
+        "dispositions": DispositionCode.objects.filter(active=True),
+        "queues": Queue.objects.filter(active=True),
+        "texts": _texts(),
+        "callback_default": actions.scheduled_default()[:16],
+    }
+    return render(request, "desk/desk.html", context)
+
+
+@login_required
+@permission_required("ccapp.view_reports", raise_exception=True)
+def wallboard(request: HttpRequest) -> HttpResponse:
+    """The supervisor's live view of queues and agents (?tv=1: full-screen TV mode)."""
+    context = {
+        "tv": request.GET.get("tv") == "1",
+        "queues": Queue.objects.filter(active=True),
+        "pause_codes": PauseCode.objects.filter(active=True),
+        "can_monitor": request.user.has_perm("ccapp.monitor_calls"),
+        "texts": _texts(),
+    }
+    return render(request, "wallboard/wallboard.html", context)

@@ -1,0 +1,179 @@
+/* The agent desktop: renders the live state and turns clicks into websocket actions. */
+"use strict";
+
+let desk = null;
+const $ = (id) => document.getElementById(id);
+
+const socket = new LiveSocket("/ws/desk/", {
+  status: showStatus,
+  snapshot(data) { desk = data; render(); loadMyWork(); },
+  event(frame) {
+    if (!desk) return;
+    applyDeskFrame(desk, frame);
+    if (frame.event === "call_offered") toast(`${t("incoming")}: ${frame.call ? frame.call.caller : ""}`, "info");
+    if (frame.event === "call_updated" && frame.data.kind === "command_failed") {
+      toast(t("command_failed", { reason: (frame.data.data || {}).reason || (frame.data.data || {}).error || "" }), "bad");
+    }
+    render();
+  },
+  error(frame) { toast(frame.message, "bad"); },
+});
+
+function act(action, fields, okText) {
+  return socket.send(action, fields || {}).then((data) => { if (okText) toast(okText, "ok"); return data; },
+    (error) => { toast(error.message, "bad"); throw error; });
+}
+
+function render() {
+  const agent = desk.agent, call = desk.call;
+  $("state").textContent = TEXTS.states[agent.state] || agent.state;
+  $("state").dataset.state = agent.state;
+  $("reason").textContent = agent.reason ? `(${agent.reason})` : "";
+  $("c-calls").textContent = desk.counters.calls;
+  $("c-talk").textContent = elapsed(new Date(Date.now() - desk.counters.talk_seconds * 1000).toISOString());
+  $("c-missed").textContent = desk.counters.missed;
+  $("queues").replaceChildren(...desk.queues.map((q) => {
+    const box = el("input", { type: "checkbox", checked: q.logged_in });
+    box.addEventListener("change", () => act("queue_login", { queue_id: q.id, logged_in: box.checked }));
+    return el("label", { class: "queue" }, box, ` ${q.name}`);
+  }));
+  const showCall = call && CALL_STATES.includes(agent.state);
+  $("no-call").hidden = !!showCall;
+  $("call").hidden = !showCall;
+  $("controls").hidden = !(showCall && agent.state === "on_call" && !call.ended);
+  $("wrapup").hidden = !(showCall && (agent.state === "wrap_up" || call.ended));
+  if (showCall) renderCall(call, agent);
+  tick();
+}
+
+function renderCall(call, agent) {
+  const customer = call.customer || {};
+  $("pop").classList.toggle("ringing", agent.state === "ringing");
+  $("caller-name").textContent = agent.state === "ringing" ? `${t("incoming")} · ${customer.name || call.caller}`
+    : (customer.known ? customer.name : t("unknown_caller"));
+  $("caller-number").textContent = call.caller;
+  $("vip").hidden = !customer.vip_level;
+  $("tags").replaceChildren(...(customer.tags || []).map((tag) => el("span", { class: "badge" }, tag)));
+  const ivr = call.ivr_path.length ? `IVR ${call.ivr_path.join(" → ")} ${JSON.stringify(call.ivr_digits)}` : "";
+  const queue = call.queue ? call.queue.name : "";
+  $("call-meta").textContent = [queue, t("waited", { s: Math.round(call.wait_seconds) }), ivr, customer.company,
+    customer.owner].filter(Boolean).join(" · ");
+  $("note").hidden = !call.transfer_note;
+  $("note").textContent = call.transfer_note ? `${t("transfer_note", { agent: call.transfer_from || "" })}: ${call.transfer_note}` : "";
+  $("flags").replaceChildren(...["held", "muted", "recording_paused"].filter((f) => call[f])
+    .map((f) => el("span", { class: "badge warn" }, t(f))), ...(call.ended ? [el("span", { class: "badge" }, t("ended"))] : []));
+  const extra = [];
+  for (const ticket of customer.open_tickets || []) extra.push(el("li", {}, `🎫 ${ticket.number || ""} ${ticket.subject || ""}`));
+  for (const item of customer.recent || []) extra.push(el("li", {}, `${item.at.slice(0, 16)} ${item.kind} ${item.summary}`));
+  if (customer.last_csat !== null && customer.last_csat !== undefined) extra.push(el("li", {}, `CSAT ${customer.last_csat}`));
+  $("customer-extra").replaceChildren(el("ul", { class: "list" }, ...extra));
+  const form = $("new-customer");
+  form.hidden = !!customer.known;
+  form.elements.phone.value = customer.number || call.caller;
+  $("disp-required").hidden = !call.require_disposition;
+  if (document.activeElement !== $("disposition") && call.disposition) $("disposition").value = call.disposition;
+  if (!$("ticket-subject").value) $("ticket-subject").placeholder = `${customer.name || call.caller}`;
+  if (customer.known && $("timeline").dataset.customer !== String(customer.customer_id)) loadTimeline(customer.customer_id);
+}
+
+function tick() {
+  if (!desk) return;
+  $("since").textContent = elapsed(desk.agent.since);
+  const call = desk.call;
+  if (call && desk.agent.state === "wrap_up" && call.wrapup_seconds) {
+    const left = call.wrapup_seconds - Math.floor((Date.now() - new Date(desk.agent.since).getTime()) / 1000);
+    $("wrapup-left").textContent = left > 0 ? t("wrapup_left", { s: left }) : "";
+  } else $("wrapup-left").textContent = "";
+}
+setInterval(tick, 1000);  // the clocks only; the state itself comes from the socket
+
+document.querySelectorAll("[data-state]").forEach((button) => button.addEventListener("click", () => {
+  const fields = { state: button.dataset.state };
+  if (fields.state === "paused") fields.pause_code = $("pause-code").value;
+  act("set_state", fields);
+}));
+
+document.querySelectorAll("[data-cmd]").forEach((button) => button.addEventListener("click", () => {
+  if (desk && desk.call) act(button.dataset.cmd, { call_id: desk.call.call_id }, t("sent"));
+}));
+
+document.querySelectorAll("[data-digit]").forEach((button) => button.addEventListener("click", () => {
+  if (desk && desk.call) act("dtmf", { call_id: desk.call.call_id, digits: button.dataset.digit });
+}));
+
+$("transfer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.target, type = form.elements.target_type.value;
+  const target = type === "agent" ? form.elements.agent.value : form.elements.target.value.trim();
+  act("transfer", { call_id: desk.call.call_id, kind: form.elements.kind.value, target_type: type, target,
+    note: form.elements.note.value }, t("sent"));
+});
+
+$("conference").addEventListener("submit", (event) => {
+  event.preventDefault();
+  act("conference", { call_id: desk.call.call_id, number: event.target.elements.number.value.trim() }, t("sent"));
+});
+
+$("wrapup-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  act("wrapup", { call_id: desk.call.call_id, disposition: $("disposition").value, notes: $("wrapup-notes").value }, t("saved"));
+});
+
+$("ticket-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const subject = $("ticket-subject").value.trim() || $("ticket-subject").placeholder;
+  act("create_ticket", { call_id: desk.call.call_id, subject, description: $("wrapup-notes").value })
+    .then((data) => toast(t("ticket_created", { number: data.number }), "ok"));
+});
+
+$("callback-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.target;
+  act("callback", { call_id: desk.call.call_id, when: form.elements.when.value, note: form.elements.note.value },
+    t("callback_scheduled")).then(loadMyWork);
+});
+
+$("new-customer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.target;
+  act("create_customer", { name: form.elements.name.value, phone: form.elements.phone.value }, t("customer_created"))
+    .then((data) => { desk.call.customer = data.customer; render(); });
+});
+
+$("kb-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  act("kb_search", { q: event.target.elements.q.value }).then((data) => {
+    $("kb-results").replaceChildren(...(data.articles.length ? data.articles.map((a) =>
+      el("li", {}, el("a", { href: a.url, target: "_blank" }, a.title), el("div", { class: "muted", innerHTML: a.snippet })))
+      : [el("li", { class: "muted" }, t("no_results"))]));
+  });
+});
+
+$("dial-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  act("dial", { number: event.target.elements.number.value.trim() }, t("sent"));
+});
+
+// Click-to-call from any phone number on the page (CRM numbers carry data-dial).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-dial]");
+  if (link) { event.preventDefault(); act("dial", { number: link.dataset.dial }, t("sent")); }
+});
+
+function loadTimeline(customerId) {
+  $("timeline").dataset.customer = String(customerId);
+  act("timeline", { customer_id: customerId }).then((data) => {
+    $("timeline").replaceChildren(...data.items.map((i) => el("li", {}, `${i.at.slice(0, 16)} ${i.kind} ${i.summary}`)));
+  });
+}
+
+function loadMyWork() {
+  act("my_work").then((data) => {
+    $("my-work").replaceChildren(
+      ...data.callbacks.map((c) => el("li", {}, "☎ ", el("a", { href: "#", "data-dial": c.number }, c.number), ` ${(c.when || "").slice(0, 16)} ${c.note}`)),
+      ...data.voicemails.map((v) => el("li", {}, "✉ ", el("a", { href: "#", "data-dial": v.caller }, v.caller), ` ${v.at.slice(0, 16)} (${v.seconds}s)`)));
+  }, () => {});
+  act("agents").then((data) => {
+    $("transfer-agent").replaceChildren(...data.agents.map((a) => el("option", { value: a.id }, `${a.name} · ${a.state_label}`)));
+  }, () => {});
+}
