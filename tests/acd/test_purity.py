@@ -23,6 +23,8 @@ FORBIDDEN_MODULES = {
     "requests",
 }
 CLOCK_CALLS = {"now", "utcnow", "today", "time_ns", "monotonic", "perf_counter"}
+# The supervisor pages are the Django edge of the WFM math, kept beside it as the issue asks.
+DJANGO_EDGE = {"ccapp.wfm.views", "ccapp.wfm.urls"}
 
 
 def modules() -> list[str]:
@@ -30,7 +32,7 @@ def modules() -> list[str]:
     for package in (ccapp.acd, ccapp.wfm):
         names.append(package.__name__)
         names += [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
-    return names
+    return [n for n in names if n not in DJANGO_EDGE]
 
 
 def violations(source: str) -> list[str]:
