@@ -39,6 +39,7 @@ QUEUES = ("q1", "q2", "q3")
 AGENTS = tuple(f"a{i}" for i in range(6))
 SKILLS = ("x", "y")
 MAX_WAIT = 300.0
+SERVING = {AgentState.READY, AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP}
 
 
 def relax_delta(config: QueueConfig, waited: float) -> int:
@@ -138,6 +139,10 @@ def check_indexes(state: AcdState, now: float, after_tick: bool) -> None:
         assert waiting == {e[2] for lane in state.lanes[q].values() for e in lane}
         logged = sum(1 for a in state.agents.values() if a.state != AgentState.LOGGED_OUT and a.membership(q))
         assert state.logged_in[q] == logged
+        shares = sum(
+            1 / len(a.memberships) for a in state.agents.values() if a.state in SERVING and a.membership(q)
+        )
+        assert abs(state.serving[q] - shares) < 1e-6
     holders = Counter(a for c in state.calls.values() for a in c.offered_to)
     assert all(n == 1 for n in holders.values()), "an agent rings for two calls"
     for c in state.calls.values():
