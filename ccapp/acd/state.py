@@ -93,10 +93,9 @@ class AcdState:
     lanes: Mapping[str, Mapping[LaneKey, tuple[LaneEntry, ...]]]
     # queue id -> penalty -> agent id -> idle_since, each innermost dict ordered by idle_since.
     ready: Mapping[str, Mapping[int, Mapping[str, float]]]
-    # queue id -> number of members not logged out.
+    # queue id -> number of members not logged out / in a serving state.
     logged_in: Mapping[str, int]
-    # queue id -> agents working the queue (ready, ringing, on call, wrap-up); one in k queues counts 1/k.
-    serving: Mapping[str, float]
+    serving: Mapping[str, int]
     # queue id -> moving average of talk + wrap-up seconds (for the estimated wait).
     handle_ewma: Mapping[str, float]
     # queue id -> hunting order of the agent who got the last round-robin offer.
@@ -117,7 +116,7 @@ def initial_state(queues: Iterable[QueueConfig], *, seed: int = 0) -> AcdState:
         lanes={qid: {} for qid in configs},
         ready={qid: {} for qid in configs},
         logged_in=dict.fromkeys(configs, 0),
-        serving=dict.fromkeys(configs, 0.0),
+        serving=dict.fromkeys(configs, 0),
         handle_ewma={qid: q.initial_handle_seconds for qid, q in configs.items()},
         rr_last={},
         wrapups={},

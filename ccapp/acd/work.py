@@ -117,14 +117,9 @@ class Work:
         if not active:
             return
         counts = self._own(name)
-        queues = [m.queue_id for m in memberships if m.queue_id in self.queues]
-        if name == "serving":
-            # An agent of k queues counts as 1/k of an agent in each (rounded so sums return to 0 exactly).
-            for q in queues:
-                counts[q] = round(counts[q] + delta / len(queues), 9)
-        else:
-            for q in queues:
-                counts[q] += delta
+        for m in memberships:
+            if m.queue_id in self.queues:
+                counts[m.queue_id] += delta
 
     def _ready_add(self, queue_id: str, penalty: int, agent_id: str, idle_since: float) -> None:
         tiers = self._own_inner("ready", queue_id)

@@ -139,10 +139,8 @@ def check_indexes(state: AcdState, now: float, after_tick: bool) -> None:
         assert waiting == {e[2] for lane in state.lanes[q].values() for e in lane}
         logged = sum(1 for a in state.agents.values() if a.state != AgentState.LOGGED_OUT and a.membership(q))
         assert state.logged_in[q] == logged
-        shares = sum(
-            1 / len(a.memberships) for a in state.agents.values() if a.state in SERVING and a.membership(q)
-        )
-        assert abs(state.serving[q] - shares) < 1e-6
+        serving = sum(1 for a in state.agents.values() if a.state in SERVING and a.membership(q))
+        assert state.serving[q] == serving
     holders = Counter(a for c in state.calls.values() for a in c.offered_to)
     assert all(n == 1 for n in holders.values()), "an agent rings for two calls"
     for c in state.calls.values():
