@@ -158,6 +158,10 @@ def search_customers(
     query = (query or "").strip()[:100]
     if query:
         condition = Q(name__icontains=query) | Q(company__icontains=query)
+        if len(query) < 3 or not query.isascii():
+            # icontains compiles to UPPER(name) LIKE, which the trigram index cannot serve (a full scan
+            # at a million rows): Chinese names are searched by prefix, served by the btree pattern index.
+            condition = Q(name__startswith=query) | Q(company__startswith=query)
         if "@" in query:
             condition = Q(email__iexact=query) | Q(emails__email__iexact=query)
         digits = _DIGITS.sub("", query)
