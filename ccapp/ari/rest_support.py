@@ -9,9 +9,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
-from ccapp.ari.errors import AriConnectionError, error_for
+from ccapp.ari.errors import AriConnectionError, AriError, error_for
+from ccapp.ari.transport import AiohttpTransport
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +82,8 @@ class RestBase:
             base_url=self.base_url + "/ari",
             headers={"Authorization": self._auth_header},
             timeout=timeout,
-            transport=transport,
+            transport=transport or AiohttpTransport(),
             trust_env=False,  # ARI is a LAN peer: an HTTP(S)_PROXY meant for the internet must not apply
-            # Asterisk caps HTTP sessions (100 by default): keep a modest pool, reuse connections
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
 
     async def aclose(self) -> None:
@@ -115,4 +114,9 @@ class RestBase:
         adapter = _ADAPTERS.get(model)
         if adapter is None:
             adapter = _ADAPTERS[model] = TypeAdapter(model)
-        return adapter.validate_json(response.content)
+        try:
+            return adapter.validate_json(response.content)
+        except ValidationError as exc:
+            # not what the ARI description promises: report it as an ARI failure, not a pydantic one
+            message = f"unexpected response body: {exc.errors()[:2]}"
+            raise AriError(message, status=response.status_code, method=method, path=template) from exc
