@@ -18,6 +18,7 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("tickets/", include("tickets.urls")),
     path("qa/", include("qa.urls")),
+    path("wfm/", include("ccapp.wfm.urls")),
     path("desk/", desk_views.desk, name="desk"),
     path("wallboard/", desk_views.wallboard, name="wallboard"),
     path("", views.home, name="home"),
