@@ -213,7 +213,7 @@ def agents_list(agent_id: int) -> dict[str, Any]:
     rows = Agent.objects.exclude(pk=agent_id).select_related("user").order_by("extension")
     return {
         "agents": [
-            {"id": a.pk, "name": str(a), "state": a.state, "state_label": AgentState(a.state).label}
+            {"id": a.pk, "name": str(a), "state": a.state, "state_label": str(AgentState(a.state).label)}
             for a in rows
         ],
         "queues": list(Queue.objects.filter(active=True).values("id", "name")),

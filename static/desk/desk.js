@@ -41,7 +41,8 @@ function render() {
   $("no-call").hidden = !!showCall;
   $("call").hidden = !showCall;
   $("controls").hidden = !(showCall && agent.state === "on_call" && !call.ended);
-  $("wrapup").hidden = !(showCall && (agent.state === "wrap_up" || call.ended));
+  // Notes, disposition and a ticket can be done while talking, and must be in wrap-up.
+  $("wrapup").hidden = !(showCall && agent.state !== "ringing");
   if (showCall) renderCall(call, agent);
   tick();
 }
