@@ -192,6 +192,19 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several apps have fields named status / state / channel / language with different choices: give
+    # each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": [("zh", "中文"), ("en", "English")],
+        "ArticleLanguageEnum": "crm.models.kb.ArticleLanguage",
+        "ArticleStatusEnum": "crm.models.kb.ArticleStatus",
+        "TicketStatusEnum": "tickets.models.ticket.Status",
+        "TicketChannelEnum": "tickets.models.config.Channel",
+        "WebhookDeliveryStatusEnum": "tickets.models.webhooks.DeliveryStatus",
+        "SLAStateEnum": ["none", "paused", "on_track", "warning", "breached", "met"],
+        "AgentStateEnum": "ccapp.models.agents.AgentState",
+        "CallbackStatusEnum": "ccapp.models.calls.CallbackStatus",
+    },
 }
 
 UNFOLD = {
