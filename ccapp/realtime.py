@@ -129,13 +129,18 @@ def _send(groups: list[str], payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    loop = _main_loop()
-    if loop is not None:
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        loop = None
+    if loop is None:
+        async_to_sync(_send_async)(layer, groups, payload)  # web requests, Celery, shell
+    elif loop.is_running():
         # Inside the Stasis worker (a sync_to_async thread): hand the push to the event loop and
         # return, so the database thread is not held for the Redis round trips.
         asyncio.run_coroutine_threadsafe(_send_async(layer, groups, payload), loop)
-        return
-    async_to_sync(_send_async)(layer, groups, payload)
+    else:
+        # The worker's loop is shutting down; waiting on it would block this thread for ever.
+        log.warning("real-time push %s dropped: the event loop has stopped", payload.get("event"))
 
 
 async def _send_async(layer: Any, groups: list[str], payload: dict[str, Any]) -> None:
@@ -144,14 +149,6 @@ async def _send_async(layer: Any, groups: list[str], payload: dict[str, Any]) ->
             await layer.group_send(group, payload)
         except Exception:  # a push that fails must not undo or break the call handling
             log.exception("real-time push to %s failed (%s)", group, payload.get("event"))
-
-
-def _main_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop that runs this thread's sync_to_async caller, if any (asgiref's thread-local)."""
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
-        return None
-    return loop if loop.is_running() else None
 
 
 # ---- web -> stasis commands (agent desktop and wallboard; owned by the desk, issue 8) ----------

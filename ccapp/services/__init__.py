@@ -9,6 +9,7 @@ from ccapp.services.calls import (
     offer_call,
     record_ivr_exit,
     start_call,
+    start_transferred_call,
 )
 from ccapp.services.media import (
     finish_recording,
@@ -38,4 +39,5 @@ __all__ = [
     "save_voicemail",
     "set_agent_state",
     "start_call",
+    "start_transferred_call",
 ]

@@ -76,6 +76,31 @@ def start_call(
 
 
 @transaction.atomic
+def start_transferred_call(*, parent_id: int, note: str = "", stasis_node: str = "") -> Call:
+    """The caller's next leg after a transfer: same channel and customer, context carried over."""
+    parent = Call.objects.get(pk=parent_id)
+    call = Call.objects.create(
+        channel_id=parent.channel_id,
+        direction=parent.direction,
+        caller_raw=parent.caller_raw,
+        caller=parent.caller,
+        dnis=parent.dnis,
+        customer_id=parent.customer_id,
+        route_id=parent.route_id,
+        priority=parent.priority,
+        vip=parent.vip,
+        language=parent.language,
+        ivr_path=parent.ivr_path,
+        ivr_digits=parent.ivr_digits,
+        variables={**(parent.variables or {}), "transfer_note": note, "transferred_from": parent.pk},
+        stasis_node=stasis_node or parent.stasis_node,
+        parent=parent,
+    )
+    CallEvent.objects.create(call=call, kind="transferred_in", at=call.arrived_at, data={"from": parent.pk})
+    return call
+
+
+@transaction.atomic
 def append_call_event(*, call_id: int, kind: str, data: dict[str, Any] | None = None, at=None) -> CallEvent:
     """Append one step to a call's timeline."""
     return CallEvent.objects.create(call_id=call_id, kind=kind, data=data or {}, at=_now(at))

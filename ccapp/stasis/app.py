@@ -21,6 +21,7 @@ from ccapp.ari.protocol import Ari
 from ccapp.ivr.messages import Prompt
 from ccapp.models import CallOutcome
 from ccapp.stasis import db
+from ccapp.stasis.commands import SNOOP_ARG, SUPERVISOR_ARG, CommandMixin
 from ccapp.stasis.ivrrun import IvrMixin
 from ccapp.stasis.offers import OfferMixin
 from ccapp.stasis.queueing import QueueMixin
@@ -38,7 +39,7 @@ PLAYBACK_GUARD_SECONDS = 120.0
 SETTINGS_CACHE_SECONDS = 5.0
 
 
-class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
+class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, ResyncMixin):
     """Runs every call of one Asterisk server through IVR, queue and agents."""
 
     def __init__(
@@ -97,6 +98,10 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
         if len(self.handles) > 4096:  # forget fired and cancelled handles now and then
             self.handles = {h for h in self.handles if not h.cancelled() and h.when() > loop.time()}
         return handle
+
+    def start(self) -> None:
+        """Start listening for commands from the agents' and supervisors' screens."""
+        self.spawn(self.listen_commands())
 
     async def close(self) -> None:
         """Stop every timer and background task (shutdown; Asterisk keeps the calls)."""
@@ -174,6 +179,11 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
         if args and args[0] == AGENT_ARG:
             await self.agent_answered(channel_id)
             return
+        if args and args[0] == SUPERVISOR_ARG:
+            await self.supervisor_answered(channel_id)
+            return
+        if args and args[0] == SNOOP_ARG:
+            return  # a snoop channel the worker made; it is bridged by supervisor_answered
         if channel_id in self.legs or channel_id in self.sessions:
             return
         dnis = args[1] if len(args) > 1 and args[0] == INBOUND_ARG else event.channel.dialplan.exten
@@ -238,12 +248,14 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, ResyncMixin):
                 self.playbacks.pop(playback_id, None)
                 if pending.guard:
                     pending.guard.cancel()
-        for leg in [*session.offers, session.agent_leg]:
+        snoops = [f"snoop-{leg}" for leg in session.monitors]
+        for leg in [*session.offers, session.agent_leg, *session.monitors, *snoops]:
             if leg:
                 self.legs.pop(leg, None)
                 await self.quietly(self.ari.hangup(leg))
-        if session.bridge_id:
-            await self.quietly(self.ari.destroy_bridge(session.bridge_id))
+        for bridge_id in [session.bridge_id, *session.monitor_bridges]:
+            if bridge_id:
+                await self.quietly(self.ari.destroy_bridge(bridge_id))
         self.sessions.pop(session.channel_id, None)
         if session.call_id:
             outcome = session.outcome or None

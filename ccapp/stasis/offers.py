@@ -113,7 +113,9 @@ class OfferMixin:
         if session is None:
             return
         async with session.lock:
-            if leg == session.agent_leg:
+            if leg in session.monitors or leg.startswith("snoop-"):
+                session.monitors.pop(leg, None)
+            elif leg == session.agent_leg:
                 await self._agent_hung_up(session)
             elif leg in session.offers:
                 await self._offer_failed(session, leg, MISS_REASONS.get(cause, f"cause_{cause}"))

@@ -55,6 +55,7 @@ async def serve(*, stop: asyncio.Event | None = None, sweep_seconds: float = 2.0
     client.add_state_callback(RedisStateWriter(settings.REDIS_URL, client.app))
     stop = stop or asyncio.Event()
     async with client:
+        stasis.start()
         log.info("stasis worker %s connecting to %s", stasis.node, settings.ARI_URL)
         while not stop.is_set():
             try:

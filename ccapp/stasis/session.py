@@ -74,6 +74,9 @@ class CallSession:
     recording: str = ""
     outcome: str = ""
     options_offered: bool = False
+    on_hold: bool = False
+    monitors: dict[str, str] = field(default_factory=dict)  # supervisor leg -> listen | whisper | barge
+    monitor_bridges: list[str] = field(default_factory=list)
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     started_monotonic: float = 0.0

@@ -21,6 +21,8 @@ FACTOR = 20.0  # one simulated second is 50 ms
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
     simulator = await Simulator.start(time_factor=FACTOR)
+    for n in range(1001, 1400):  # every phone the factories hand out answers after 1 s by default
+        simulator.agent(f"PJSIP/{n}")
     yield simulator
     await simulator.stop()
 
@@ -28,6 +30,7 @@ async def sim() -> AsyncIterator[Simulator]:
 async def start_worker(sim: Simulator, node: str = "test-node") -> tuple[Any, StasisApp]:
     client, app = build(url=sim.url, app_name=sim.app, node=node, time_factor=FACTOR)
     client.start()
+    app.start()
     await asyncio.wait_for(client.wait_connected(), 5)
     return client, app
 
@@ -107,3 +110,13 @@ def _close_worker_connections(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """channels_redis binds its receive lock to the first event loop; each test has its own loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
