@@ -14,7 +14,7 @@ from ccapp.errors import Conflict
 from ccapp.models import Agent, AgentState, Call, CallDirection, CallEvent, CallOutcome, InboundRoute, Queue
 from ccapp.phones import normalize
 from ccapp.services.agents import change_agent_state
-from ccapp.services.customers import customer_card, find_customer
+from ccapp.services.customers import CallerInfo, customer_card, find_customer
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ def start_call(
     if existing is not None:
         return existing
     number = normalize(caller_raw)
-    customer = find_customer(number.e164) if number.e164 else None
-    vip_level = getattr(customer, "vip_level", 0) or 0
+    caller = find_customer(number.e164) if number.e164 else CallerInfo()
+    vip_level = caller.vip_level
     route = InboundRoute.objects.filter(dnis=dnis, active=True).first() if dnis else None
     call = Call.objects.create(
         channel_id=channel_id,
@@ -55,7 +55,7 @@ def start_call(
         caller_raw=caller_raw or "",
         caller=number.e164,
         dnis=dnis or "",
-        customer=customer,
+        customer_id=caller.customer_id,
         route=route,
         vip=vip_level > 0,
         priority=min(100, vip_level * VIP_PRIORITY_STEP),

@@ -1,8 +1,9 @@
-"""The customer side of a call, through the CRM's own selectors (never its models)."""
+"""The customer side of a call, through the CRM's own selector (never its models)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from ccapp.models import Call
@@ -11,27 +12,35 @@ log = logging.getLogger(__name__)
 HISTORY_LENGTH = 5
 
 
-def find_customer(e164: str) -> Any | None:
-    """The CRM customer owning a number, or None (also when the CRM is unavailable)."""
+@dataclass(frozen=True)
+class CallerInfo:
+    """Who is calling, as the CRM knows them: the customer id, VIP level and screen-pop card."""
+
+    customer_id: int | None = None
+    vip_level: int = 0
+    card: dict[str, Any] | None = None
+
+
+def find_customer(e164: str) -> CallerInfo:
+    """The CRM's card for a number (an empty CallerInfo when unknown or the CRM fails)."""
     try:
         from crm.selectors import customer_for_number
     except ImportError:
-        return None
+        return CallerInfo()
     try:
-        found = customer_for_number(e164)
+        card = customer_for_number(e164)
     except Exception:  # the screen pop is a convenience: a CRM failure must not stop the call
         log.exception("customer lookup failed for a caller")
-        return None
-    # Only a model instance can go on Call.customer; a plain card (no pk) is not linked.
-    return found if found is not None and hasattr(found, "pk") else None
+        return CallerInfo()
+    if not getattr(card, "known", False):
+        return CallerInfo()
+    data = card.as_dict() if hasattr(card, "as_dict") else None
+    return CallerInfo(customer_id=card.customer_id, vip_level=int(card.vip_level or 0), card=data)
 
 
 def customer_card(call: Call) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """Screen-pop data: the customer card and the caller's last calls."""
-    card = None
-    if call.customer_id:
-        customer = call.customer
-        card = {"id": customer.pk, "name": str(customer), "vip_level": getattr(customer, "vip_level", 0)}
+    """Screen-pop data: the CRM card (fresh) and the caller's last calls."""
+    card = find_customer(call.caller).card if call.caller else None
     history: list[dict[str, Any]] = []
     if call.caller:
         previous = (
