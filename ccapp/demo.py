@@ -103,8 +103,8 @@ CLOSED_IVR = {
 
 
 @transaction.atomic
-def seed() -> dict[str, int]:
-    """Load the demo call center; running it again changes nothing."""
+def seed(*, apps: tuple[str, ...] = ("crm", "tickets", "qa")) -> dict[str, int]:
+    """Load the demo call center (and the named apps' demo data); running it again changes nothing."""
     ensure_roles()
     skills = {
         code: m.Skill.objects.get_or_create(name=code, defaults={"description": d})[0]
@@ -132,7 +132,7 @@ def seed() -> dict[str, int]:
                   "failover_queue": queues["support"]},
     )  # fmt: skip
     counts = {"agents": len(agents), "queues": len(queues)}
-    for app in ("crm", "tickets", "qa"):
+    for app in apps:
         counts.update(_seed_app(app))
     return counts
 
