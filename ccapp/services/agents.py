@@ -13,6 +13,7 @@ from ccapp.errors import NotFound
 from ccapp.models import Agent, AgentState, AgentStateChange, Call, CallEvent, PauseCode
 
 MISSED_CALL = "missed_call"
+IDLE_STATES = (AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP, AgentState.DND)
 # States in which an agent is tied to a call (current_call is kept).
 CALL_STATES = frozenset({AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP})
 
@@ -73,8 +74,12 @@ def set_agent_state(
 
 
 @transaction.atomic
-def claim_agent(*, call_id: int, agent_ids: Sequence[int], at: datetime | None = None) -> Agent | None:
+def claim_agent(
+    *, call_id: int, agent_ids: Sequence[int], any_idle_state: bool = False, at: datetime | None = None
+) -> Agent | None:
     """Lock the first still-ready agent among `agent_ids` (in that order) and mark it ringing.
+
+    `any_idle_state` (click-to-call by the agent): paused, wrap-up or do-not-disturb agents too.
 
     `skip_locked` makes a second worker skip an agent another worker is claiming right now, so no
     agent is ever offered two calls.
@@ -84,7 +89,7 @@ def claim_agent(*, call_id: int, agent_ids: Sequence[int], at: datetime | None =
     ready = {
         agent.pk: agent
         for agent in Agent.objects.select_for_update(skip_locked=True).filter(
-            pk__in=list(agent_ids), state=AgentState.READY
+            pk__in=list(agent_ids), state__in=IDLE_STATES if any_idle_state else (AgentState.READY,)
         )
     }
     for agent_id in agent_ids:

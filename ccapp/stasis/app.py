@@ -24,6 +24,7 @@ from ccapp.stasis import db
 from ccapp.stasis.commands import SNOOP_ARG, SUPERVISOR_ARG, CommandMixin
 from ccapp.stasis.ivrrun import IvrMixin
 from ccapp.stasis.offers import OfferMixin
+from ccapp.stasis.outbound import CUSTOMER_ARG, OUTBOUND_ARG, OutboundMixin
 from ccapp.stasis.queueing import QueueMixin
 from ccapp.stasis.resync import ResyncMixin
 from ccapp.stasis.session import CallSession, PendingPlayback
@@ -39,7 +40,7 @@ PLAYBACK_GUARD_SECONDS = 120.0
 SETTINGS_CACHE_SECONDS = 5.0
 
 
-class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, ResyncMixin):
+class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, OutboundMixin, ResyncMixin):
     """Runs every call of one Asterisk server through IVR, queue and agents."""
 
     def __init__(
@@ -182,6 +183,12 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
         if args and args[0] == SUPERVISOR_ARG:
             await self.supervisor_answered(channel_id)
             return
+        if args and args[0] == OUTBOUND_ARG:
+            await self.outbound_agent_answered(channel_id)
+            return
+        if args and args[0] == CUSTOMER_ARG:
+            await self.outbound_customer_answered(channel_id)
+            return
         if args and args[0] == SNOOP_ARG:
             return  # a snoop channel the worker made; it is bridged by supervisor_answered
         if channel_id in self.legs or channel_id in self.sessions:
@@ -308,6 +315,15 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
     async def on_ChannelDestroyed(self, event: Any) -> None:
         if event.channel.id in self.legs:
             await self.leg_gone(event.channel.id, cause=event.cause)
+            return
+        session = self.sessions.get(event.channel.id)
+        if session is not None:
+            # An originated leg of this app that never entered Stasis (the agent of a
+            # click-to-call did not answer): no StasisEnd will come.
+            async with session.lock:
+                if session.phase == "dialing_agent":
+                    session.outcome = CallOutcome.FAILED
+                await self.finalize(session)
 
     async def on_Dial(self, event: Any) -> None:
         # Busy and no-answer end with ChannelDestroyed (cause 17/19/21), which is handled there;

@@ -49,6 +49,11 @@ class CommandMixin:
 
     async def run_command(self, message: dict[str, Any]) -> None:
         """Carry out one command on a call this worker holds (others are ignored)."""
+        if message.get("command") == "dial" and message.get("agent_id"):
+            # Click-to-call has no call yet. With several workers each would dial: route dial
+            # commands to one worker (see docs/telephony.md).
+            await self.cmd_dial(dict(message.get("args") or {}), int(message["agent_id"]))
+            return
         session = self.session_of_call(message.get("call_id"))
         if session is None:
             return
