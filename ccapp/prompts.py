@@ -51,7 +51,7 @@ def render_text(text: str, lang: str) -> Path | None:
     target = prompt_dir() / f"{key}.wav"
     if target.exists():
         return target
-    espeak = shutil.which("espeak-ng")
+    espeak = shutil.which(getattr(settings, "ESPEAK_NG", "espeak-ng"))
     if espeak is None:
         log.warning("espeak-ng is not installed: text prompts fall back to %s", FALLBACK_SOUND)
         return None
