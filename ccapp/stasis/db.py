@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 from django.utils import timezone
 
 from ccapp.hours import calendar_for
@@ -15,7 +16,14 @@ from ccapp.stasis.session import QueueInfo, RouteInfo
 
 def run(fn, /, *args: Any, **kwargs: Any):
     """Run a sync (database) function in a worker thread; each thread keeps its own connection."""
-    return sync_to_async(fn, thread_sensitive=False)(*args, **kwargs)
+    return sync_to_async(_with_usable_connection, thread_sensitive=False)(fn, *args, **kwargs)
+
+
+def _with_usable_connection(fn, /, *args: Any, **kwargs: Any) -> Any:
+    # A long-lived worker thread keeps its connection; if PostgreSQL dropped it (restart,
+    # terminated backend), every later call in that thread would fail without this check.
+    close_old_connections()
+    return fn(*args, **kwargs)
 
 
 class TTLCache:
