@@ -28,6 +28,8 @@ MAX_WORDS = 32
 CANDIDATES = 50
 RRF_K = 60
 CHECK_EVERY = 2.0
+# Fewer articles than this matching the typed words: widen the match with the glossary's words.
+MIN_TYPED_MATCHES = 10
 # Below this cosine the encoder is matching noise (unrelated pairs score 0.1-0.3 on USE v3).
 MIN_SIMILARITY = 0.3
 # Glossary equivalents count less than the words the person typed.
@@ -114,20 +116,31 @@ def _filter_sql(filters: Filters) -> tuple[str, list]:
 
 
 def lexical_ranking(words: list[str], extra: list[str], filters: Filters) -> list[int]:
-    """Article ids matching any word, best first (extra words weigh EXPANSION_WEIGHT)."""
+    """Article ids matching the query, best first (glossary words weigh EXPANSION_WEIGHT).
+
+    Articles are matched on the typed words first; the glossary's words (which include common
+    ones such as "order") widen the match only when the typed words find too little, as when the
+    question is in the other language. Ranking every article that shares one common word is what
+    makes full-text search slow on a large knowledge base.
+    """
     if not words and not extra:
         return []
     where, params = _filter_sql(filters)
     main = _tsquery(words) if words else ""
     second = _tsquery(extra) if extra else ""
-    sql = (
-        "SELECT a.id FROM crm_article a, to_tsquery('simple', %s) q1, to_tsquery('simple', %s) q2 "
-        "WHERE a.search_vector @@ (q1 || q2)" + where + " ORDER BY "
-        "ts_rank(a.search_vector, q1, 1) + %s * ts_rank(a.search_vector, q2, 1) DESC, a.id LIMIT %s"
-    )
+    found: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [main, second, *params, EXPANSION_WEIGHT, CANDIDATES])
-        return [row[0] for row in cursor.fetchall()]
+        for match in ("q1", "(q1 || q2)") if words else ("(q1 || q2)",):
+            cursor.execute(
+                "SELECT a.id FROM crm_article a, to_tsquery('simple', %s) q1, to_tsquery('simple', %s) q2 "
+                f"WHERE a.search_vector @@ {match}" + where + " ORDER BY "
+                "ts_rank(a.search_vector, q1, 1) + %s * ts_rank(a.search_vector, q2, 1) DESC, a.id LIMIT %s",
+                [main, second, *params, EXPANSION_WEIGHT, CANDIDATES],
+            )
+            found = [row[0] for row in cursor.fetchall()]
+            if len(found) >= MIN_TYPED_MATCHES or not extra:
+                break
+    return found
 
 
 class _Matrix:
