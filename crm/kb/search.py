@@ -17,10 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 from django.db.models import Count, Max
+from django.db.models.functions import Length
 
 from crm import embeddings
 from crm.glossary import expand
 from crm.models import Article, ArticleStatus, ArticleTerm
+from crm.pg import has_trgm
 from crm.text import segment, snippet, stem
 
 MAX_QUERY_CHARS = 500
@@ -75,23 +77,34 @@ def corrections(query: str) -> dict[str, str]:
         return {}
     known = set(ArticleTerm.objects.filter(word__in=words).values_list("word", flat=True))
     fixed: dict[str, str] = {}
+    for word in [w for w in words if w not in known][:3]:
+        candidates = _trigram_candidates(word) if has_trgm() else _length_candidates(word)
+        best = min(((_levenshtein(word, c), -s, c) for c, s in candidates), default=None)
+        if best and best[0] <= (1 if len(word) <= 5 else 2):
+            fixed[word] = best[2]
+    return fixed
+
+
+def _trigram_candidates(word: str) -> list[tuple[str, float]]:
     with connection.cursor() as cursor:
         # A transposition ("refnud") shares few trigrams with the word; 0.2 still finds it, and the
-        # edit-distance check below rejects the loose candidates that lets in.
+        # edit-distance check rejects the loose candidates that lets in.
         cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.2', false)")
-        for word in [w for w in words if w not in known][:3]:
-            cursor.execute(
-                "SELECT word, similarity(word, %s) FROM crm_articleterm WHERE word %% %s "
-                "ORDER BY 2 DESC LIMIT 8",
-                [word, word],
-            )
-            best = min(
-                ((_levenshtein(word, c), -s, c) for c, s in cursor.fetchall()),
-                default=None,
-            )
-            if best and best[0] <= (1 if len(word) <= 5 else 2):
-                fixed[word] = best[2]
-    return fixed
+        cursor.execute(
+            "SELECT word, similarity(word, %s) FROM crm_articleterm WHERE word %% %s ORDER BY 2 DESC LIMIT 8",
+            [word, word],
+        )
+        return cursor.fetchall()
+
+
+def _length_candidates(word: str) -> list[tuple[str, float]]:
+    """Without pg_trgm (an embedded PostgreSQL): every vocabulary word of about the same length."""
+    words = (
+        ArticleTerm.objects.annotate(n=Length("word"))
+        .filter(n__range=(len(word) - 2, len(word) + 2), word__regex=r"^[a-z]+$")
+        .values_list("word", flat=True)[:50000]
+    )
+    return [(w, 0.0) for w in words]
 
 
 def _tsquery(words: list[str]) -> str:

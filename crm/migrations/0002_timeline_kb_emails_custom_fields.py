@@ -8,9 +8,10 @@ import django.db.models.functions.text
 import django.utils.timezone
 import simple_history.models
 from django.conf import settings
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
+
+from crm.pg import TRGM_EXTENSION, trgm_index
 
 class Migration(migrations.Migration):
 
@@ -21,7 +22,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        # pg_trgm is a contrib extension; an embedded PostgreSQL may not ship it. Search then corrects
+        # typos in Python (crm.kb.search), so the extension and its indexes are created only when present.
+        migrations.RunSQL(TRGM_EXTENSION, migrations.RunSQL.noop),
         migrations.CreateModel(
             name='Article',
             fields=[
@@ -202,14 +205,8 @@ class Migration(migrations.Migration):
             name='number',
             field=models.CharField(blank=True, max_length=32, verbose_name='number (E.164)'),
         ),
-        migrations.AddIndex(
-            model_name='customer',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='crm_customer_name_trgm', opclasses=['gin_trgm_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='customer',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['company'], name='crm_customer_company_trgm', opclasses=['gin_trgm_ops']),
-        ),
+        trgm_index('customer', 'crm_customer', 'name', 'crm_customer_name_trgm'),
+        trgm_index('customer', 'crm_customer', 'company', 'crm_customer_company_trgm'),
         migrations.AddIndex(
             model_name='customerphone',
             index=models.Index(fields=['number', 'customer'], name='crm_phone_number_cust'),
@@ -229,10 +226,7 @@ class Migration(migrations.Migration):
             name='category',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='articles', to='crm.articlecategory', verbose_name='category'),
         ),
-        migrations.AddIndex(
-            model_name='articleterm',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['word'], name='crm_term_trgm', opclasses=['gin_trgm_ops']),
-        ),
+        trgm_index('articleterm', 'crm_articleterm', 'word', 'crm_term_trgm'),
         migrations.AddField(
             model_name='customeremail',
             name='customer',

@@ -118,3 +118,13 @@ def test_it_sends_only_public_published_articles_and_logs_it(articles):
         assert exc.value.error_id == "article_not_public"
     with pytest.raises(DomainError):
         send_article(article=articles["refund"], customer=create_customer(name="no mail"), channel="email")
+
+
+def test_it_corrects_english_typos_without_pg_trgm(articles, monkeypatch):
+    # An embedded PostgreSQL has no pg_trgm; the vocabulary is then searched by length in Python.
+    from crm.kb import search
+
+    monkeypatch.setattr(search, "has_trgm", lambda: False)
+    assert search.corrections("warrenty refnud") == {"warrenty": "warranty", "refnud": "refund"}
+    hits = search_articles("warrenty", filters=Filters(language="en"))
+    assert hits[0].article == articles["warranty"]

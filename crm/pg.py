@@ -1,0 +1,45 @@
+"""PostgreSQL features the CRM uses only where the server has them (pg_trgm is a contrib extension)."""
+
+import django.contrib.postgres.indexes
+from django.db import connection, migrations
+
+TRGM_EXTENSION = """
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+  END IF;
+END $$;
+"""
+
+
+def trgm_index(model_name, table, field, name):
+    """A trigram GIN index in Django's state; in the database only where pg_trgm is installed."""
+    sql = f"""
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+    CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({field} gin_trgm_ops);
+  END IF;
+END $$;
+"""
+    return migrations.SeparateDatabaseAndState(
+        database_operations=[migrations.RunSQL(sql, f"DROP INDEX IF EXISTS {name};")],
+        state_operations=[
+            migrations.AddIndex(
+                model_name=model_name,
+                index=django.contrib.postgres.indexes.GinIndex(
+                    fields=[field], name=name, opclasses=["gin_trgm_ops"]
+                ),
+            )
+        ],
+    )
+
+
+def has_trgm() -> bool:
+    """Whether pg_trgm is installed in the current database (looked up once per connection)."""
+    cached = getattr(connection, "_ccapp_has_trgm", None)
+    if cached is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')")
+            cached = bool(cursor.fetchone()[0])
+        connection._ccapp_has_trgm = cached
+    return cached
