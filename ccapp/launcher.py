@@ -182,6 +182,9 @@ def supervise(processes: list[tuple[str, subprocess.Popen]]) -> int:
 
 
 def stop(processes: list[tuple[str, subprocess.Popen]]) -> None:
+    # A second Ctrl-C or SIGTERM must not cut the clean-up short and leave servers behind.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for name, process in reversed(processes):
         if process.poll() is None:
             say(f"stopping {name}")
