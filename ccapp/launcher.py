@@ -173,6 +173,8 @@ def _interrupt(signum, frame) -> None:
 
 def supervise(processes: list[tuple[str, subprocess.Popen]]) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
+    # A shell that starts us in the background ignores SIGINT for us; Ctrl-C must still stop everything.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     while True:
         for name, process in processes:
             if process.poll() is not None:
