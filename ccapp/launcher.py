@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
-VAR = BASE / "var"
+VAR = Path(os.environ.get("CCAPP_VAR_DIR", BASE / "var"))
 WEB_PORT = int(os.environ.get("PORT", "8000"))
 SIM_PORT = int(os.environ.get("ARI_SIMULATOR_PORT", "8088"))
 
@@ -102,14 +102,14 @@ def main() -> int:
     if "DATABASE_URL" not in os.environ:
         url = local_postgres_url()
         if url is None:
-            say("no PostgreSQL reachable: starting the embedded one (var/postgres)")
+            say(f"no PostgreSQL reachable: starting the embedded one ({VAR / 'postgres'})")
             server, url = embedded_postgres()
             embedded.append(server)
         os.environ["DATABASE_URL"] = url
     if "REDIS_URL" not in os.environ:
         url = local_redis_url()
         if url is None:
-            say("no Redis reachable: starting the embedded one (var/redis.db)")
+            say(f"no Redis reachable: starting the embedded one ({VAR / 'redis.db'})")
             server, url = embedded_redis()
             embedded.append(server)
         os.environ["REDIS_URL"] = url
