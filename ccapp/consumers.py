@@ -7,14 +7,20 @@ bad or forged one gets an error frame naming what was wrong and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from ccapp import realtime, selectors_live
 from ccapp.desk import actions
@@ -23,6 +29,18 @@ from ccapp.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+
+def database_sync_to_async(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run database work in the thread pool, not on Django's one shared thread.
+
+    Channels' default serializes every socket's queries on one thread: with hundreds of desks,
+    one slow screen pop would delay all the others. Each consumer still awaits its own calls in
+    order, so frames keep their order per socket.
+    """
+    return DatabaseSyncToAsync(fn, thread_sensitive=False)
+
+
+RETRY_SECONDS = 0.05
 FORBIDDEN = 4403  # close code: authenticated socket refused (the page shows why)
 POP_EVENTS = frozenset({"call_offered", "call_answered"})
 
@@ -31,6 +49,26 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Shared plumbing: groups, snapshot, event relay, request/reply with error frames."""
 
     actions: dict[str, dict[str, tuple[type, bool]]] = {}
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # As AsyncConsumer.__call__, except that a Redis error while waiting for events is retried:
+        # channels_redis keeps the message in its backup queue, so retrying loses nothing, while
+        # the default (the consumer dies, the socket closes) would drop every later screen pop.
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = self._resilient_receive
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+
+    async def _resilient_receive(self) -> dict[str, Any]:
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except RedisError:
+                log.warning("channel layer read failed; retrying", exc_info=True)
+                await asyncio.sleep(RETRY_SECONDS)
 
     async def connect(self) -> None:
         self.joined: list[str] = []
@@ -138,7 +176,11 @@ class DeskConsumer(LiveConsumer):
 
     async def enrich(self, frame: dict[str, Any]) -> None:
         if frame["event"] in POP_EVENTS:
-            frame["call"] = await database_sync_to_async(selectors_live.desk_call)(frame["data"]["call_id"])
+            ringing = frame["event"] == "call_offered"
+            call = await database_sync_to_async(selectors_live.desk_call)(
+                frame["data"]["call_id"], ringing=ringing
+            )
+            frame["call"] = call
 
     async def handle(self, message: Message) -> dict[str, Any]:
         action, fields, agent_id, user = message.action, message.fields, self.agent_id, self.scope["user"]

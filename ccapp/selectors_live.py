@@ -54,8 +54,12 @@ def customer_card(number: str) -> dict[str, Any]:
 
 
 # ---- the agent desktop ------------------------------------------------------------------------
-def desk_call(call_id: int) -> dict[str, Any] | None:
-    """Everything the agent's screen shows about one call: the screen pop and the call's flags."""
+def desk_call(call_id: int, *, ringing: bool = False) -> dict[str, Any] | None:
+    """Everything the agent's screen shows about one call: the screen pop and the call's flags.
+
+    While it rings (`ringing`) the CRM is not asked: the toast shows the number, and the ring is
+    short, so the full card comes with the answer.
+    """
     call = Call.objects.select_related("queue", "disposition").filter(pk=call_id).first()
     if call is None:
         return None
@@ -66,7 +70,7 @@ def desk_call(call_id: int) -> dict[str, Any] | None:
     # A transferred caller is a new Call whose variables carry the note and the call it came from.
     variables = call.variables or {}
     note_from = None
-    if variables.get("transferred_from"):
+    if variables.get("transferred_from") and not ringing:
         parent = Call.objects.select_related("agent__user").filter(pk=variables["transferred_from"]).first()
         if parent is not None and parent.agent is not None:
             note_from = parent.agent.user.get_full_name() or parent.agent.user.get_username()
@@ -75,7 +79,7 @@ def desk_call(call_id: int) -> dict[str, Any] | None:
     return {
         "call_id": call.pk,
         "caller": call.caller or call.caller_raw,
-        "customer": customer_card(call.caller or call.caller_raw),
+        "customer": None if ringing else customer_card(call.caller or call.caller_raw),
         "queue": {"id": queue.pk, "name": queue.name} if queue else None,
         "require_disposition": bool(queue and queue.require_disposition),
         "wrapup_seconds": queue.wrapup_seconds if queue else 0,
@@ -124,7 +128,7 @@ def desk_snapshot(agent_id: int) -> Snapshot:
         },
         "queues": queues,
         "counters": desk_counters(agent.pk),
-        "call": desk_call(call_id) if call_id else None,
+        "call": desk_call(call_id, ringing=agent.state == AgentState.RINGING) if call_id else None,
     }
 
 

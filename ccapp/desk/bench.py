@@ -1,0 +1,307 @@
+"""Real-time benchmark: agent desktops and the wallboard on real websockets under simulated call load.
+
+Processes: this one (the stasis worker and every browser socket), uvicorn serving the web side,
+the ARI simulator. Measured per call: from the simulator's StasisStart (the dial request) to the
+`call_answered` frame in the answering agent's socket, through the worker, PostgreSQL, Redis, the
+desk consumer's screen-pop enrichment and the websocket. Lost: an answered call whose pop never
+reached its agent's socket, or that the wallboard never saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
+from django.db import connection
+from websockets.asyncio.client import connect
+
+from ccapp.desk.harness import WebServer
+from ccapp.models import Agent, AgentState, Call, InboundRoute, Queue, QueueMember
+from ccapp.roles import AGENT, SUPERVISOR, ensure_roles
+from ccapp.stasis.runner import build, use_db_threads
+
+PREFIX = "rtbench"
+DNIS = "775600000"
+SIMULATOR = """
+import asyncio, sys
+from ccapp.ari.simulator.server import Simulator
+async def main():
+    sim = await Simulator.start(time_factor=float(sys.argv[1]))
+    print(sim.port, flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+@dataclass
+class Options:
+    agents: int = 200
+    calls: int = 600
+    rate: float = 20.0
+    time_factor: float = 20.0
+    answer_after: float = 0.1  # simulated seconds the agent's phone rings before answering
+    talk_seconds: float = 20.0  # simulated
+
+
+@dataclass
+class Sockets:
+    dialled: dict[str, float] = field(default_factory=dict)  # caller -> monotonic time of the dial
+    popped: dict[str, asyncio.Event] = field(default_factory=dict)
+    pops: dict[int, set[int]] = field(default_factory=dict)  # agent id -> call ids popped on its socket
+    latency: list[float] = field(default_factory=list)
+    foreign: int = 0  # pops for another agent: must never happen
+    board_answered: set[int] = field(default_factory=set)
+    board_ended: set[int] = field(default_factory=set)
+    snapshots: int = 0
+    popped_at: dict[int, float] = field(default_factory=dict)  # call id -> wall-clock time of its pop frame
+
+
+def _session(user: Any) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def cleanup() -> None:
+    """Remove everything a run made (sessions of the bench users included)."""
+    users = list(
+        get_user_model().objects.filter(username__startswith=f"{PREFIX}-").values_list("pk", flat=True)
+    )
+    for session in Session.objects.all().iterator():
+        if session.get_decoded().get("_auth_user_id") in {str(pk) for pk in users}:
+            session.delete()
+    Call.objects.filter(dnis=DNIS).delete()
+    InboundRoute.objects.filter(dnis=DNIS).delete()
+    Agent.objects.filter(user_id__in=users).delete()
+    get_user_model().objects.filter(pk__in=users).delete()
+    Queue.objects.filter(code=PREFIX).delete()
+
+
+def prepare(options: Options) -> tuple[list[tuple[int, str, str]], str]:
+    """A bench queue straight from a route (no IVR), ready agents with sessions, a supervisor."""
+    cleanup()
+    ensure_roles()
+    queue = Queue.objects.create(
+        name="Realtime bench", code=PREFIX, wrapup_seconds=0, ring_timeout_seconds=10
+    )
+    InboundRoute.objects.create(dnis=DNIS, name="Realtime bench", queue=queue)
+    agent_group, supervisor_group = Group.objects.get(name=AGENT), Group.objects.get(name=SUPERVISOR)
+    agents = []
+    for n in range(options.agents):
+        user = get_user_model().objects.create_user(username=f"{PREFIX}-agent-{n}", is_staff=True)
+        user.groups.add(agent_group)
+        agent = Agent.objects.create(
+            user=user, extension=f"{PREFIX}{n:04d}", endpoint=f"PJSIP/{PREFIX}{n:04d}", state=AgentState.READY
+        )
+        QueueMember.objects.create(queue=queue, agent=agent)
+        agents.append((agent.pk, agent.endpoint, _session(user)))
+    boss = get_user_model().objects.create_user(username=f"{PREFIX}-supervisor", is_staff=True)
+    boss.groups.add(supervisor_group)
+    return agents, _session(boss)
+
+
+def answered_calls(popped_at: dict[int, float]) -> tuple[dict[int, int], dict[str, list[float]]]:
+    """Answered bench calls with the agent who took each, and where the time went (from the rows)."""
+    rows = Call.objects.filter(dnis=DNIS, answered_at__isnull=False).values(
+        "pk", "agent_id", "arrived_at", "queued_at", "offered_at", "answered_at"
+    )
+    stages: dict[str, list[float]] = {
+        "arrived_to_queued": [],
+        "queued_to_offered": [],
+        "offered_to_answered": [],
+        "answered_to_pop_frame": [],
+    }
+    for row in rows:
+        if row["queued_at"] and row["offered_at"]:
+            stages["arrived_to_queued"].append((row["queued_at"] - row["arrived_at"]).total_seconds())
+            stages["queued_to_offered"].append((row["offered_at"] - row["queued_at"]).total_seconds())
+            stages["offered_to_answered"].append((row["answered_at"] - row["offered_at"]).total_seconds())
+        if row["pk"] in popped_at:
+            # the row's answered_at and the frame's arrival share this machine's wall clock
+            stages["answered_to_pop_frame"].append(popped_at[row["pk"]] - row["answered_at"].timestamp())
+    return {row["pk"]: row["agent_id"] for row in rows}, stages
+
+
+async def _start_simulator(factor: float) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", SIMULATOR, str(factor)], stdout=subprocess.PIPE, text=True
+    )
+    line = await asyncio.get_running_loop().run_in_executor(None, process.stdout.readline)  # type: ignore[union-attr]
+    return process, f"http://127.0.0.1:{int(line)}"
+
+
+async def _desk_socket(url: str, cookie: str, agent_id: int, sockets: Sockets, ready: asyncio.Event) -> None:
+    async with connect(
+        url, additional_headers={"Cookie": cookie, "Origin": url.replace("ws", "http", 1)}
+    ) as ws:
+        async for raw in ws:
+            now = time.monotonic()
+            frame = json.loads(raw)
+            if frame["type"] == "snapshot":
+                sockets.snapshots += 1
+                ready.set()
+            elif frame.get("event") == "call_answered":
+                data = frame["data"]
+                if data["agent_id"] != agent_id:
+                    sockets.foreign += 1
+                sockets.pops.setdefault(agent_id, set()).add(data["call_id"])
+                sockets.popped_at.setdefault(data["call_id"], time.time())
+                dialled = sockets.dialled.get(data["caller"])
+                if dialled is not None:
+                    sockets.latency.append(now - dialled)
+                    sockets.popped[data["caller"]].set()
+
+
+async def _board_socket(url: str, cookie: str, sockets: Sockets, ready: asyncio.Event) -> None:
+    async with connect(
+        url, additional_headers={"Cookie": cookie, "Origin": url.replace("ws", "http", 1)}
+    ) as ws:
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame["type"] == "snapshot":
+                ready.set()
+            elif frame.get("event") == "call_answered":
+                sockets.board_answered.add(frame["data"]["call_id"])
+            elif frame.get("event") == "call_ended":
+                sockets.board_ended.add(frame["data"]["call_id"])
+
+
+async def _one_call(http: httpx.AsyncClient, n: int, options: Options, sockets: Sockets) -> None:
+    caller = f"+86139{n:08d}"
+    sockets.popped[caller] = asyncio.Event()
+    sockets.dialled[caller] = time.monotonic()
+    response = await http.post("/_sim/calls", json={"dnis": DNIS, "caller": caller})
+    if response.status_code != 201:
+        return
+    channel = response.json()["channel_id"]
+    try:
+        await asyncio.wait_for(sockets.popped[caller].wait(), 30)
+        await asyncio.sleep(options.talk_seconds / options.time_factor)
+    except TimeoutError:
+        pass
+    await http.post(f"/_sim/calls/{channel}/hangup", json={})
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+
+async def bench(options: Options) -> dict[str, Any]:
+    """Run the load with every socket open and return the figures."""
+    use_db_threads()
+    agents, board_cookie = await sync_to_async(prepare)(options)
+    web = WebServer(database=connection.settings_dict["NAME"])
+    await asyncio.get_running_loop().run_in_executor(None, web.start)
+    simulator, sim_url = await _start_simulator(options.time_factor)
+    sockets, tasks = Sockets(), []
+    try:
+        async with httpx.AsyncClient(base_url=sim_url, auth=("ccapp", "ccapp"), timeout=30) as http:
+            for _, endpoint, _ in agents:
+                body = {"behaviour": "answer", "after": options.answer_after}
+                await http.put(f"/_sim/agents/{quote(endpoint, safe='')}", json=body)
+            client, app = build(url=sim_url, node=f"{PREFIX}-node", time_factor=options.time_factor)
+            client.start()
+            app.start()
+            await asyncio.wait_for(client.wait_connected(), 10)
+            ws_base = web.url.replace("http", "ws", 1)
+            ready = [asyncio.Event() for _ in range(len(agents) + 1)]
+            for (agent_id, _, session), event in zip(agents, ready, strict=False):
+                cookie = f"sessionid={session}"
+                tasks.append(
+                    asyncio.create_task(_desk_socket(f"{ws_base}/ws/desk/", cookie, agent_id, sockets, event))
+                )
+            tasks.append(
+                asyncio.create_task(
+                    _board_socket(f"{ws_base}/ws/wallboard/", f"sessionid={board_cookie}", sockets, ready[-1])
+                )
+            )
+            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in ready)), 60)
+            began = time.monotonic()
+            calls = []
+            for n in range(options.calls):
+                calls.append(asyncio.create_task(_one_call(http, n, options, sockets)))
+                await asyncio.sleep(max(0.0, began + (n + 1) / options.rate - time.monotonic()))
+            await asyncio.gather(*calls)
+            load_seconds = time.monotonic() - began
+            await asyncio.sleep(2.0)  # stragglers: every frame still in flight arrives
+            await client.close()
+            await app.close()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        simulator.terminate()
+        await asyncio.get_running_loop().run_in_executor(None, web.stop)
+    answered, stages = await sync_to_async(answered_calls)(sockets.popped_at)
+    report = _report(options, sockets, answered, load_seconds)
+    report["database_stages_ms_p50_p99"] = {
+        name: [percentile(values, 0.5), percentile(values, 0.99)] for name, values in stages.items()
+    }
+    await sync_to_async(cleanup)()
+    return report
+
+
+def _report(
+    options: Options, sockets: Sockets, answered: dict[int, int], load_seconds: float
+) -> dict[str, Any]:
+    lost = sum(
+        1 for call_id, agent_id in answered.items() if call_id not in sockets.pops.get(agent_id, set())
+    )
+    return {
+        "agents_connected": sockets.snapshots,
+        "wallboards_connected": 1,
+        "calls": options.calls,
+        "rate_per_second": options.rate,
+        "time_factor": options.time_factor,
+        "agent_answers_after_simulated_s": options.answer_after,
+        "calls_answered": len(answered),
+        "load_seconds": round(load_seconds, 1),
+        "stasis_start_to_screen_pop_ms": {
+            "p50": percentile(sockets.latency, 0.5),
+            "p90": percentile(sockets.latency, 0.9),
+            "p99": percentile(sockets.latency, 0.99),
+            "max": percentile(sockets.latency, 1.0),
+            "samples": len(sockets.latency),
+        },
+        "messages_lost": lost,
+        "wallboard_messages_lost": len(set(answered) - sockets.board_answered),
+        "pops_on_another_agents_socket": sockets.foreign,
+        "machine": _machine(),
+    }
+
+
+def _machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
