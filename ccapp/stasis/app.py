@@ -110,7 +110,9 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
             handle.cancel()
         for task in list(self.tasks):
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:
+            # A cancelled channel-layer receive can take a while to clean up; do not hang on it.
+            await asyncio.wait(list(self.tasks), timeout=5)
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)

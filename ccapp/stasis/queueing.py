@@ -195,28 +195,49 @@ class QueueMixin:
 
     # ---- offering calls ------------------------------------------------------------------------
     async def dispatch(self, queue_id: int) -> None:
-        """Offer the queue's waiting calls, best first, to ready agents claimed under row locks."""
+        """Offer the queue's waiting calls, best first, to ready agents claimed under row locks.
+
+        Only the claims are serialized per queue (one query for the candidates, one transaction per
+        claim); ringing runs in its own task so a slow originate never holds up the next caller.
+        """
         lock = self._dispatch_locks.setdefault(queue_id, asyncio.Lock())
         async with lock:
             waitlist = sorted(
-                self.waiting.get(queue_id, []),
+                (s for s in self.waiting.get(queue_id, []) if self._offerable(s)),
                 key=lambda s: (-s.priority, s.queued_at.replace(tzinfo=None) if s.queued_at else FAR_FUTURE),
             )
+            if not waitlist:
+                return
+            candidates = await db.run(selectors.ready_agents, queue_id)
             for session in waitlist:
-                if session.phase != "queue" or session.offers or session.queue is None:
-                    continue
-                candidates = await db.run(selectors.ready_agents, queue_id)
                 if not candidates:
                     return
+                if not self._offerable(session):
+                    continue
                 agents = await self._claim(session, candidates)
                 if not agents:
                     return
-                async with session.lock:
-                    if session.phase != "queue":
-                        for agent_id in agents:
-                            await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
-                        continue
-                    await self.ring(session, agents)
+                candidates = [c for c in candidates if c not in agents]
+                session.pending_offer = True
+                self.spawn(self._ring_claimed(session, agents))
+
+    @staticmethod
+    def _offerable(session: CallSession) -> bool:
+        return (
+            session.phase == "queue"
+            and not session.offers
+            and not session.pending_offer
+            and bool(session.queue)
+        )
+
+    async def _ring_claimed(self, session: CallSession, agents: list[int]) -> None:
+        async with session.lock:
+            session.pending_offer = False
+            if session.phase != "queue":
+                for agent_id in agents:
+                    await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
+                return
+            await self.ring(session, agents)
 
     async def _claim(self, session: CallSession, candidates: list[int]) -> list[int]:
         if session.queue and session.queue.strategy == Strategy.RING_ALL:

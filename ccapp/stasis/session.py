@@ -74,6 +74,7 @@ class CallSession:
     recording: str = ""
     outcome: str = ""
     options_offered: bool = False
+    pending_offer: bool = False  # agents claimed, ringing not started yet
     outbound_number: str = ""
     on_hold: bool = False
     monitors: dict[str, str] = field(default_factory=dict)  # supervisor leg -> listen | whisper | barge
