@@ -10,7 +10,7 @@ reached its agent's socket, or that the wallboard never saw.
 from __future__ import annotations
 
 import asyncio
-import json
+import multiprocessing
 import os
 import platform
 import subprocess
@@ -26,14 +26,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import connection
-from websockets.asyncio.client import connect
 
+from ccapp.desk import bench_sockets
 from ccapp.desk.harness import WebServer
 from ccapp.models import Agent, AgentState, Call, InboundRoute, Queue, QueueMember
 from ccapp.roles import AGENT, SUPERVISOR, ensure_roles
 from ccapp.stasis.runner import build, use_db_threads
 
 PREFIX = "rtbench"
+HOLD_AFTER_DIAL_SECONDS = 5.0  # real seconds a caller stays on beyond the talk time (unanswered: gives up)
 DNIS = "775600000"
 SIMULATOR = """
 import asyncio, sys
@@ -57,16 +58,8 @@ class Options:
 
 
 @dataclass
-class Sockets:
-    dialled: dict[str, float] = field(default_factory=dict)  # caller -> monotonic time of the dial
-    popped: dict[str, asyncio.Event] = field(default_factory=dict)
-    pops: dict[int, set[int]] = field(default_factory=dict)  # agent id -> call ids popped on its socket
-    latency: list[float] = field(default_factory=list)
-    foreign: int = 0  # pops for another agent: must never happen
-    board_answered: set[int] = field(default_factory=set)
-    board_ended: set[int] = field(default_factory=set)
-    snapshots: int = 0
-    popped_at: dict[int, float] = field(default_factory=dict)  # call id -> wall-clock time of its pop frame
+class Dials:
+    at: dict[str, float] = field(default_factory=dict)  # caller -> wall-clock time of the dial
 
 
 def _session(user: Any) -> str:
@@ -149,56 +142,15 @@ async def _start_simulator(factor: float) -> tuple[subprocess.Popen[str], str]:
     return process, f"http://127.0.0.1:{int(line)}"
 
 
-async def _desk_socket(url: str, cookie: str, agent_id: int, sockets: Sockets, ready: asyncio.Event) -> None:
-    async with connect(
-        url, additional_headers={"Cookie": cookie, "Origin": url.replace("ws", "http", 1)}
-    ) as ws:
-        async for raw in ws:
-            now = time.monotonic()
-            frame = json.loads(raw)
-            if frame["type"] == "snapshot":
-                sockets.snapshots += 1
-                ready.set()
-            elif frame.get("event") == "call_answered":
-                data = frame["data"]
-                if data["agent_id"] != agent_id:
-                    sockets.foreign += 1
-                sockets.pops.setdefault(agent_id, set()).add(data["call_id"])
-                sockets.popped_at.setdefault(data["call_id"], time.time())
-                dialled = sockets.dialled.get(data["caller"])
-                if dialled is not None:
-                    sockets.latency.append(now - dialled)
-                    sockets.popped[data["caller"]].set()
-
-
-async def _board_socket(url: str, cookie: str, sockets: Sockets, ready: asyncio.Event) -> None:
-    async with connect(
-        url, additional_headers={"Cookie": cookie, "Origin": url.replace("ws", "http", 1)}
-    ) as ws:
-        async for raw in ws:
-            frame = json.loads(raw)
-            if frame["type"] == "snapshot":
-                ready.set()
-            elif frame.get("event") == "call_answered":
-                sockets.board_answered.add(frame["data"]["call_id"])
-            elif frame.get("event") == "call_ended":
-                sockets.board_ended.add(frame["data"]["call_id"])
-
-
-async def _one_call(http: httpx.AsyncClient, n: int, options: Options, sockets: Sockets) -> None:
+async def _one_call(http: httpx.AsyncClient, n: int, options: Options, dials: Dials) -> None:
     caller = f"+86139{n:08d}"
-    sockets.popped[caller] = asyncio.Event()
-    sockets.dialled[caller] = time.monotonic()
+    dials.at[caller] = time.time()
     response = await http.post("/_sim/calls", json={"dnis": DNIS, "caller": caller})
     if response.status_code != 201:
         return
-    channel = response.json()["channel_id"]
-    try:
-        await asyncio.wait_for(sockets.popped[caller].wait(), 30)
-        await asyncio.sleep(options.talk_seconds / options.time_factor)
-    except TimeoutError:
-        pass
-    await http.post(f"/_sim/calls/{channel}/hangup", json={})
+    # The sockets are in another process: the caller talks for a fixed time after dialling.
+    await asyncio.sleep(options.talk_seconds / options.time_factor + HOLD_AFTER_DIAL_SECONDS)
+    await http.post(f"/_sim/calls/{response.json()['channel_id']}/hangup", json={})
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -211,12 +163,29 @@ def percentile(values: list[float], q: float) -> float | None:
 async def bench(options: Options) -> dict[str, Any]:
     """Run the load with every socket open and return the figures."""
     use_db_threads()
-    agents, board_cookie = await sync_to_async(prepare)(options)
+    agents, board_session = await sync_to_async(prepare)(options)
+    loop = asyncio.get_running_loop()
     web = WebServer(database=connection.settings_dict["NAME"])
-    await asyncio.get_running_loop().run_in_executor(None, web.start)
+    await loop.run_in_executor(None, web.start)
     simulator, sim_url = await _start_simulator(options.time_factor)
-    sockets, tasks = Sockets(), []
+    context = multiprocessing.get_context("spawn")
+    commands, results = context.Queue(), context.Queue()
+    browsers = context.Process(
+        target=bench_sockets.run,
+        args=(
+            web.url.replace("http", "ws", 1),
+            [(a, s) for a, _, s in agents],
+            board_session,
+            commands,
+            results,
+        ),
+        daemon=True,
+    )
+    dials: Dials = Dials()
+    seen: dict[str, Any] = {}
     try:
+        browsers.start()
+        await loop.run_in_executor(None, results.get, True, 180)  # every socket has its snapshot
         async with httpx.AsyncClient(base_url=sim_url, auth=("ccapp", "ccapp"), timeout=30) as http:
             for _, endpoint, _ in agents:
                 body = {"behaviour": "answer", "after": options.answer_after}
@@ -225,52 +194,38 @@ async def bench(options: Options) -> dict[str, Any]:
             client.start()
             app.start()
             await asyncio.wait_for(client.wait_connected(), 10)
-            ws_base = web.url.replace("http", "ws", 1)
-            ready = [asyncio.Event() for _ in range(len(agents) + 1)]
-            for (agent_id, _, session), event in zip(agents, ready, strict=False):
-                cookie = f"sessionid={session}"
-                tasks.append(
-                    asyncio.create_task(_desk_socket(f"{ws_base}/ws/desk/", cookie, agent_id, sockets, event))
-                )
-            tasks.append(
-                asyncio.create_task(
-                    _board_socket(f"{ws_base}/ws/wallboard/", f"sessionid={board_cookie}", sockets, ready[-1])
-                )
-            )
-            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in ready)), 60)
             began = time.monotonic()
             calls = []
             for n in range(options.calls):
-                calls.append(asyncio.create_task(_one_call(http, n, options, sockets)))
+                calls.append(asyncio.create_task(_one_call(http, n, options, dials)))
                 await asyncio.sleep(max(0.0, began + (n + 1) / options.rate - time.monotonic()))
             await asyncio.gather(*calls)
             load_seconds = time.monotonic() - began
-            await asyncio.sleep(2.0)  # stragglers: every frame still in flight arrives
+            await asyncio.sleep(3.0)  # stragglers: every frame still in flight arrives
+            commands.put("stop")
+            seen = await loop.run_in_executor(None, results.get, True, 60)
             await client.close()
             await app.close()
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        browsers.join(10)
+        if browsers.is_alive():
+            browsers.kill()
         simulator.terminate()
-        await asyncio.get_running_loop().run_in_executor(None, web.stop)
-    answered, stages = await sync_to_async(answered_calls)(sockets.popped_at)
-    report = _report(options, sockets, answered, load_seconds)
-    report["database_stages_ms_p50_p99"] = {
-        name: [percentile(values, 0.5), percentile(values, 0.99)] for name, values in stages.items()
-    }
+        await loop.run_in_executor(None, web.stop)
+    report = await sync_to_async(_report)(options, dials, seen, load_seconds)
     await sync_to_async(cleanup)()
     return report
 
 
-def _report(
-    options: Options, sockets: Sockets, answered: dict[int, int], load_seconds: float
-) -> dict[str, Any]:
-    lost = sum(
-        1 for call_id, agent_id in answered.items() if call_id not in sockets.pops.get(agent_id, set())
-    )
+def _report(options: Options, dials: Dials, seen: dict[str, Any], load_seconds: float) -> dict[str, Any]:
+    latency = [at - dials.at[caller] for caller, at in seen["popped_at"].items() if caller in dials.at]
+    callers = dict(Call.objects.filter(dnis=DNIS).values_list("caller", "pk"))
+    popped_at = {callers[c]: at for c, at in seen["popped_at"].items() if c in callers}
+    answered, stages = answered_calls(popped_at)
+    pops = {int(agent): set(calls) for agent, calls in seen["pops"].items()}
+    lost = sum(1 for call_id, agent_id in answered.items() if call_id not in pops.get(agent_id, set()))
     return {
-        "agents_connected": sockets.snapshots,
+        "agents_connected": seen["snapshots"],
         "wallboards_connected": 1,
         "calls": options.calls,
         "rate_per_second": options.rate,
@@ -279,15 +234,18 @@ def _report(
         "calls_answered": len(answered),
         "load_seconds": round(load_seconds, 1),
         "stasis_start_to_screen_pop_ms": {
-            "p50": percentile(sockets.latency, 0.5),
-            "p90": percentile(sockets.latency, 0.9),
-            "p99": percentile(sockets.latency, 0.99),
-            "max": percentile(sockets.latency, 1.0),
-            "samples": len(sockets.latency),
+            "p50": percentile(latency, 0.5),
+            "p90": percentile(latency, 0.9),
+            "p99": percentile(latency, 0.99),
+            "max": percentile(latency, 1.0),
+            "samples": len(latency),
         },
         "messages_lost": lost,
-        "wallboard_messages_lost": len(set(answered) - sockets.board_answered),
-        "pops_on_another_agents_socket": sockets.foreign,
+        "wallboard_messages_lost": len(set(answered) - set(seen["board_answered"])),
+        "pops_on_another_agents_socket": seen["foreign"],
+        "database_stages_ms_p50_p99": {
+            name: [percentile(values, 0.5), percentile(values, 0.99)] for name, values in stages.items()
+        },
         "machine": _machine(),
     }
 
