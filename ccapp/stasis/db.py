@@ -112,6 +112,7 @@ def queue_info(*, queue_id: int | None = None, code: str = "") -> QueueInfo | No
         overflow_number=queue.overflow_number,
         record_calls=queue.record_calls,
         survey=queue.survey_enabled,
+        call_time_limit=queue.call_time_limit_seconds,
         caller_id=queue.caller_id,
         language=queue.language,
     )

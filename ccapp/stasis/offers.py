@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 # ChannelDestroyed causes of an agent leg that never answered (see shared ARI notes).
 MISS_REASONS = {19: "no_answer", 17: "busy", 21: "rejected", 16: "cancelled"}
 DEFAULT_RING_TIMEOUT = 20
+TIME_LIMIT_WARNING_SECONDS = 30
+TIME_LIMIT_WARNING_MEDIA = "sound:beep"
 
 
 class OfferMixin:
@@ -81,6 +83,27 @@ class OfferMixin:
         await db.run(services.answer_call, call_id=session.call_id, agent_id=agent_id)
         if session.queue and session.queue.record_calls:
             await self.start_recording(session)
+        if session.queue and session.queue.call_time_limit:
+            self._time_limit_timers(session, session.queue.call_time_limit)
+
+    def _time_limit_timers(self, session: CallSession, limit: int) -> None:
+        """Warn both parties shortly before the queue's call time limit, then end the call."""
+        warn_at = max(0, limit - TIME_LIMIT_WARNING_SECONDS)
+        session.timers["limit_warning"] = self.later(warn_at, lambda: self._time_limit(session, final=False))
+        session.timers["limit"] = self.later(limit, lambda: self._time_limit(session, final=True))
+
+    async def _time_limit(self, session: CallSession, *, final: bool) -> None:
+        async with session.lock:
+            if session.phase != "connected":
+                return
+            if not final:
+                # The bridge has no music, so a bridge playback reaches caller and agent alike.
+                await self.quietly(self.ari.play_bridge(session.bridge_id, TIME_LIMIT_WARNING_MEDIA))
+                await self.event(session, "time_limit_warning")
+                return
+            await self.event(session, "time_limit_reached")
+            session.phase = "leaving"
+            await self.quietly(self.ari.hangup(session.channel_id))
 
     async def start_recording(self, session: CallSession) -> None:
         name = f"call-{session.call_id}-{uuid.uuid4().hex[:8]}"

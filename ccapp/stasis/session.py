@@ -47,6 +47,7 @@ class QueueInfo:
     overflow_number: str
     record_calls: bool
     survey: bool
+    call_time_limit: int | None
     caller_id: str
     language: str
 

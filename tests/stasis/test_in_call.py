@@ -123,3 +123,20 @@ async def test_given_a_connected_call_when_the_agent_hangs_up_from_the_screen_th
     await command("hangup", row)
     row = await wait_until(lambda: Call.objects.filter(pk=row.pk, ended_at__isnull=False).first())
     assert row.outcome == CallOutcome.ANSWERED
+
+
+async def test_given_a_call_time_limit_when_the_limit_passes_then_a_warning_plays_and_the_call_ends(
+    sim, worker
+) -> None:
+    def setup():
+        queue = make_queue("short", call_time_limit_seconds=40, record_calls=False)
+        make_agent(queue)
+        make_route("4301", queue=queue)
+
+    await sync(setup)()
+    _, row = await connected(sim, "4301")
+    row = await wait_until(lambda: Call.objects.filter(pk=row.pk, ended_at__isnull=False).first())
+    assert row.outcome == CallOutcome.ANSWERED
+    timeline = await kinds(row.pk)
+    assert timeline.index("time_limit_warning") < timeline.index("time_limit_reached")
+    assert requests_to(sim, "POST", f"/bridges/call-{row.pk}-")  # the warning on the call's bridge
