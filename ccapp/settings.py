@@ -171,6 +171,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ccapp <noreply@localhost>")
 # The address people reach the project at, for links in emails (ticket replies, satisfaction surveys).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 TICKETS_BASE_URL = SITE_URL
+# Where Asterisk fetches rendered prompts from (it must reach the web server at this address).
+PROMPT_BASE_URL = env_str("PROMPT_BASE_URL", SITE_URL)
 TICKETS_REOPEN_DAYS = env_int("TICKETS_REOPEN_DAYS", 7)
 TICKETS_AUTOCLOSE_DAYS = env_int("TICKETS_AUTOCLOSE_DAYS", 3)
 TICKETS_ATTACHMENT_MAX_BYTES = env_int("TICKETS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

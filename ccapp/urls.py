@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from ccapp import views
+from ccapp import prompts, views
 from ccapp.desk import views as desk_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Rendered IVR prompts, fetched by Asterisk's media cache (public: named by the hash of their text).
+    path("media/prompts/tts/<str:version>/<str:lang>/<str:key>.wav", prompts.prompt_view, name="prompt"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
