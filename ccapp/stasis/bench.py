@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from ccapp import realtime
+from ccapp.benchinfo import machine
 from ccapp.models import (
     Agent,
     AgentState,
@@ -273,20 +273,7 @@ def _report(options, run, app, counts, baseline_rss, peak_sessions, load_seconds
 
 
 def _machine() -> dict[str, Any]:
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(),
-        "os": platform.platform(),
-        "postgresql": connection.pg_version if connection.vendor == "postgresql" else None,
-    }
+    return {**machine(), "postgresql": connection.pg_version if connection.vendor == "postgresql" else None}
 
 
 def as_json(report: dict[str, Any]) -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import gc
 import json
 import os
-import platform
 import random
 import statistics
-import sys
 import time
 from typing import Any
 
@@ -29,6 +27,7 @@ from ccapp.acd import (
     handle,
     initial_state,
 )
+from ccapp.benchinfo import machine
 
 SKILLS = ("sales", "tech", "billing", "claims", "retention")
 QUEUES = 20
@@ -140,23 +139,6 @@ def bench(strategy: Strategy, samples: int, seed: int) -> dict[str, Any]:
             "all_decisions": _percentiles(arrive_cpu + free_cpu),
         },
         "decisions_that_offered": offered,
-    }
-
-
-def machine() -> dict[str, Any]:
-    """The machine the figures come from."""
-    model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), model)
-    except OSError:
-        pass
-    return {
-        "cpu_model": model,
-        "cores": os.cpu_count(),
-        "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
     }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import time
 from pathlib import Path
 from typing import Any
@@ -16,28 +15,9 @@ from ccapp.ari.client import AriClient
 from ccapp.ari.dispatch import Dispatcher
 from ccapp.ari.events import parse_event
 from ccapp.ari.simulator import Simulator
+from ccapp.benchinfo import machine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "ari" / "observed_events.json"
-
-
-def machine() -> dict[str, Any]:
-    """The machine the figures were measured on."""
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        model = platform.processor()
-    return {
-        "cpu_model": model,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        # the machine may be shared: a high load average explains low figures
-        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
-    }
 
 
 def rates(unit: str, count: int, started: float, cpu_started: float) -> dict[str, float]:
