@@ -13,11 +13,11 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import aiohttp
 import psutil
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -57,6 +57,15 @@ async def main():
     await asyncio.Event().wait()
 asyncio.run(main())
 """
+# The load driver (call generator + the agents' screens) runs in its own process, as the callers and
+# the desk consumers would: in the worker's process it took event-loop time from the worker itself.
+DRIVER = """
+import asyncio, json, sys
+import django
+django.setup()
+from ccapp.stasis.bench import drive
+print(json.dumps(asyncio.run(drive(json.loads(sys.argv[1])))), flush=True)
+"""
 
 
 @dataclass
@@ -77,7 +86,8 @@ class Run:
     active: int = 0
     peak_calls: int = 0
     peak_rss: int = 0
-    pops: dict[int, float] = field(default_factory=dict)
+    peak_sessions: int = 0
+    pops: dict[int, float] = field(default_factory=dict)  # call id -> time.monotonic() of the pop
     answered: dict[str, asyncio.Event] = field(default_factory=dict)  # caller number -> answered
 
 
@@ -150,36 +160,86 @@ async def _listen(agent_ids: list[int], run: Run, stop: asyncio.Event) -> None:
                 waiting.set()
 
 
-async def _one_call(http: httpx.AsyncClient, n: int, options: Options, run: Run) -> None:
+async def _post(http: aiohttp.ClientSession, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    async with http.post(path, json=body) as response:
+        return response.status, await response.json() if response.status == 201 else None
+
+
+async def _one_call(http: aiohttp.ClientSession, n: int, options: Options, run: Run) -> None:
     factor = options.time_factor
     caller = f"+86138{n:08d}"
     answered = run.answered[caller] = asyncio.Event()
     run.active += 1
     run.peak_calls = max(run.peak_calls, run.active)
     try:
-        response = await http.post("/_sim/calls", json={"dnis": DNIS, "caller": caller})
-        if response.status_code != 201:
+        status, created = await _post(http, "/_sim/calls", {"dnis": DNIS, "caller": caller})
+        if status != 201:
             run.rejected += 1
             return
-        channel = response.json()["channel_id"]
+        channel = created["channel_id"]
         run.started += 1
         await asyncio.sleep(1.0 / factor)
-        await http.post(f"/_sim/calls/{channel}/dtmf", json={"digits": "1"})
+        await _post(http, f"/_sim/calls/{channel}/dtmf", {"digits": "1"})
         try:
             # A caller waits up to `patience` simulated seconds for an agent, then gives up.
             await asyncio.wait_for(answered.wait(), options.patience / factor)
             await asyncio.sleep(options.talk_seconds / factor)
         except TimeoutError:
             pass
-        await http.post(f"/_sim/calls/{channel}/hangup", json={})
+        await _post(http, f"/_sim/calls/{channel}/hangup", {})
     finally:
         run.active -= 1
 
 
-async def _sample_memory(run: Run, stop: asyncio.Event) -> None:
+async def drive(spec: dict[str, Any]) -> dict[str, Any]:
+    """The driver process: place `calls` at `rate` per second and time the screen pops it receives."""
+    options = Options(**spec["options"])
+    run, stop = Run(), asyncio.Event()
+    async with aiohttp.ClientSession(
+        base_url=spec["url"],
+        auth=aiohttp.BasicAuth("ccapp", "ccapp"),
+        timeout=aiohttp.ClientTimeout(total=30),
+        connector=aiohttp.TCPConnector(limit=64),
+    ) as http:
+        listener = asyncio.create_task(_listen(spec["agent_ids"], run, stop))
+        await asyncio.sleep(0.5)  # the listener's group_add calls are done
+        began = time.monotonic()
+        calls = []
+        for n in range(options.calls):
+            calls.append(asyncio.create_task(_one_call(http, n, options, run)))
+            await asyncio.sleep(max(0.0, began + (n + 1) / options.rate - time.monotonic()))
+        await asyncio.gather(*calls)
+        load_seconds = time.monotonic() - began
+        await asyncio.sleep(0.5)  # late pops
+        stop.set()
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+    return {
+        "started": run.started,
+        "rejected": run.rejected,
+        "peak_calls": run.peak_calls,
+        "pops": run.pops,
+        "load_seconds": load_seconds,
+    }
+
+
+async def _run_driver(spec: dict[str, Any]) -> dict[str, Any]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", DRIVER, json.dumps(spec), stdout=asyncio.subprocess.PIPE, env=os.environ.copy()
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"the load driver failed (exit status {process.returncode})")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    result["pops"] = {int(call_id): at for call_id, at in result["pops"].items()}
+    return result
+
+
+async def _sample(run: Run, app: Any, stop: asyncio.Event) -> None:
     process = psutil.Process()
     while not stop.is_set():
         run.peak_rss = max(run.peak_rss, process.memory_info().rss)
+        run.peak_sessions = max(run.peak_sessions, len(app.sessions))
         await asyncio.sleep(0.05)
 
 
@@ -190,52 +250,42 @@ async def bench(options: Options) -> dict[str, Any]:
     simulator, url = await _start_simulator(options.time_factor)
     run, stop = Run(), asyncio.Event()
     try:
-        async with httpx.AsyncClient(base_url=url, auth=("ccapp", "ccapp"), timeout=30) as http:
+        async with aiohttp.ClientSession(base_url=url, auth=aiohttp.BasicAuth("ccapp", "ccapp")) as http:
             for _, endpoint in agents:
                 body = {"behaviour": "answer", "after": options.answer_after}
-                await http.put(f"/_sim/agents/{quote(endpoint, safe='')}", json=body)
-            client, app = build(
-                url=url, node=f"{PREFIX}-node", time_factor=options.time_factor, collect_metrics=True
-            )
-            client.start()
-            await asyncio.wait_for(client.wait_connected(), 10)
-            baseline_rss = psutil.Process().memory_info().rss
-            helpers = [
-                asyncio.create_task(_listen([a for a, _ in agents], run, stop)),
-                asyncio.create_task(_sample_memory(run, stop)),
-            ]
-            peak_sessions = 0
-            began = time.monotonic()
-            calls = []
-            for n in range(options.calls):
-                calls.append(asyncio.create_task(_one_call(http, n, options, run)))
-                peak_sessions = max(peak_sessions, len(app.sessions))
-                await asyncio.sleep(max(0.0, began + (n + 1) / options.rate - time.monotonic()))
-            await asyncio.gather(*calls)
-            load_seconds = time.monotonic() - began
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and (await sync_to_async(outcomes)())["open"]:
-                await asyncio.sleep(0.2)
-            await asyncio.sleep(0.5)
-            stop.set()
-            for helper in helpers:
-                helper.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
-            await client.close()
-            await app.close()
+                async with http.put(f"/_sim/agents/{quote(endpoint, safe='')}", json=body) as response:
+                    response.raise_for_status()
+        client, app = build(
+            url=url, node=f"{PREFIX}-node", time_factor=options.time_factor, collect_metrics=True
+        )
+        client.start()
+        await asyncio.wait_for(client.wait_connected(), 10)
+        baseline_rss = psutil.Process().memory_info().rss
+        sampler = asyncio.create_task(_sample(run, app, stop))
+        spec = {"options": asdict(options), "url": url, "agent_ids": [a for a, _ in agents]}
+        driven = await _run_driver(spec)
+        run.started, run.rejected, run.pops = driven["started"], driven["rejected"], driven["pops"]
+        run.peak_calls, load_seconds = driven["peak_calls"], driven["load_seconds"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (await sync_to_async(outcomes)())["open"]:
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
+        stop.set()
+        await asyncio.gather(sampler, return_exceptions=True)
+        await client.close()
+        await app.close()
     finally:
         simulator.terminate()
         simulator.wait(10)
-    report = _report(
-        options, run, app, await sync_to_async(outcomes)(), baseline_rss, peak_sessions, load_seconds
-    )
+    report = _report(options, run, app, await sync_to_async(outcomes)(), baseline_rss, load_seconds)
     report["machine"] = await sync_to_async(_machine)()
     return report
 
 
-def _report(options, run, app, counts, baseline_rss, peak_sessions, load_seconds) -> dict[str, Any]:
+def _report(options, run, app, counts, baseline_rss, load_seconds) -> dict[str, Any]:
+    # Both processes read the same system-wide monotonic clock.
     pops = [run.pops[c] - t for c, t in app.answered_at.items() if c in run.pops]
-    peak_calls = max(run.peak_calls, peak_sessions, 1)
+    peak_calls = max(run.peak_calls, run.peak_sessions, 1)
     return {
         "calls_requested": options.calls,
         "rate_per_second": options.rate,

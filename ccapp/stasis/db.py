@@ -2,28 +2,80 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.core.exceptions import ImproperlyConfigured
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from ccapp import selectors, services
+from ccapp.env import env_int, env_str
 from ccapp.hours import calendar_for
 from ccapp.models import Agent, Call, InboundRoute, IVRFlow, Queue
 from ccapp.stasis.session import QueueInfo, RouteInfo
 
+# Each thread holds one PostgreSQL connection; keep threads x workers below max_connections.
+DB_THREADS = env_int("STASIS_DB_THREADS", 32)
+# "on" (PostgreSQL's default) or "off": see "Durability of the worker's commits" in docs/telephony.md.
+SYNCHRONOUS_COMMIT = env_str("STASIS_SYNCHRONOUS_COMMIT", "off").lower()
+if SYNCHRONOUS_COMMIT not in ("on", "off", "local", "remote_write", "remote_apply"):
+    raise ImproperlyConfigured(
+        f"STASIS_SYNCHRONOUS_COMMIT must be on, off, local, remote_write or remote_apply, "
+        f"not {SYNCHRONOUS_COMMIT!r}"
+    )
+# A connection is checked (SELECT 1) before use at most this often per thread, not before every call.
+HEALTH_CHECK_SECONDS = 2.0
+
+_executor: ThreadPoolExecutor | None = None
+_local = threading.local()
+
+
+def executor() -> ThreadPoolExecutor:
+    """The worker's own pool for database work (not the loop's default executor, shared with others)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="stasis-db")
+    return _executor
+
 
 def run(fn, /, *args: Any, **kwargs: Any):
     """Run a sync (database) function in a worker thread; each thread keeps its own connection."""
-    return sync_to_async(_with_usable_connection, thread_sensitive=False)(fn, *args, **kwargs)
+    return sync_to_async(_with_usable_connection, thread_sensitive=False, executor=executor())(
+        fn, *args, **kwargs
+    )
 
 
 def _with_usable_connection(fn, /, *args: Any, **kwargs: Any) -> Any:
     # A long-lived worker thread keeps its connection; if PostgreSQL dropped it (restart,
-    # terminated backend), every later call in that thread would fail without this check.
-    close_old_connections()
-    return fn(*args, **kwargs)
+    # terminated backend), every later call in that thread would fail without this check. The
+    # check costs a round trip, so it runs every few seconds and right after any error.
+    now = time.monotonic()
+    if now >= getattr(_local, "next_check", 0.0):
+        close_old_connections()
+        _local.next_check = now + HEALTH_CHECK_SECONDS
+    try:
+        _session_settings()
+        return fn(*args, **kwargs)
+    except Exception:
+        _local.next_check = 0.0
+        raise
+
+
+def _session_settings() -> None:
+    """Per-session settings of the worker's own connections, set once per new connection."""
+    if SYNCHRONOUS_COMMIT == "on":
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    if getattr(_local, "configured", None) is raw:
+        return
+    with raw.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = %s", [SYNCHRONOUS_COMMIT])
+    _local.configured = raw
 
 
 class TTLCache:
@@ -116,6 +168,33 @@ def queue_info(*, queue_id: int | None = None, code: str = "") -> QueueInfo | No
         caller_id=queue.caller_id,
         language=queue.language,
     )
+
+
+def claim_for_waitlist(queue_id: int, call_ids: list[int], ring_all: bool) -> dict[int, list[int]]:
+    """Claim ready agents for waiting calls (best first): call id -> claimed agent ids.
+
+    Each claim is its own transaction (`services.claim_agent`); the pass stops at the first caller
+    no agent could be claimed for, as the agents left are then taken by other workers.
+    """
+    candidates = selectors.ready_agents(queue_id)
+    claims: dict[int, list[int]] = {}
+    for call_id in call_ids:
+        if not candidates:
+            break
+        if ring_all:
+            claimed = [
+                agent.pk
+                for agent_id in candidates
+                if (agent := services.claim_agent(call_id=call_id, agent_ids=[agent_id])) is not None
+            ]
+        else:
+            agent = services.claim_agent(call_id=call_id, agent_ids=candidates)
+            claimed = [agent.pk] if agent is not None else []
+        if not claimed:
+            break
+        claims[call_id] = claimed
+        candidates = [c for c in candidates if c not in claimed]
+    return claims
 
 
 def agent_endpoint(agent_id: int) -> str:

@@ -123,9 +123,11 @@ class QueueMixin:
                     else ["sound:queue-thereare", f"number:{position - 1}", "sound:queue-callswaiting"]
                 )
             if queue.announce_wait and position:
-                minutes = max(
-                    1, round(await db.run(selectors.estimated_wait_seconds, queue.id, position) / 60)
+                # The estimate is linear in the position: one figure per queue, cached a few seconds.
+                per_position = await self.settings_cache.get(
+                    ("wait_per_position", queue.id), selectors.estimated_wait_seconds, queue.id, 1
                 )
+                minutes = max(1, round(per_position * position / 60))
                 media += ["sound:queue-holdtime", f"number:{minutes}", "sound:queue-minutes"]
             if media:
                 # Bridge music blocks bridge announcements: play to this caller's channel only.
@@ -208,16 +210,14 @@ class QueueMixin:
             )
             if not waitlist:
                 return
-            candidates = await db.run(selectors.ready_agents, queue_id)
+            ring_all = bool(waitlist[0].queue) and waitlist[0].queue.strategy == Strategy.RING_ALL
+            # One thread hop for the whole pass (candidates, then one claim transaction per caller):
+            # under load a hop waits behind other database work, and claims are serialized per queue.
+            claims = await db.run(db.claim_for_waitlist, queue_id, [s.call_id for s in waitlist], ring_all)
             for session in waitlist:
-                if not candidates:
-                    return
-                if not self._offerable(session):
-                    continue
-                agents = await self._claim(session, candidates)
+                agents = claims.get(session.call_id)
                 if not agents:
-                    return
-                candidates = [c for c in candidates if c not in agents]
+                    continue
                 session.pending_offer = True
                 self.spawn(self._ring_claimed(session, agents))
 
@@ -238,17 +238,6 @@ class QueueMixin:
                     await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
                 return
             await self.ring(session, agents)
-
-    async def _claim(self, session: CallSession, candidates: list[int]) -> list[int]:
-        if session.queue and session.queue.strategy == Strategy.RING_ALL:
-            claimed = []
-            for agent_id in candidates:
-                agent = await db.run(services.claim_agent, call_id=session.call_id, agent_ids=[agent_id])
-                if agent is not None:
-                    claimed.append(agent.pk)
-            return claimed
-        agent = await db.run(services.claim_agent, call_id=session.call_id, agent_ids=candidates)
-        return [agent.pk] if agent is not None else []
 
     async def dispatch_all(self) -> None:
         for queue_id in [q for q, waitlist in self.waiting.items() if waitlist]:

@@ -15,8 +15,9 @@ from ccapp.stasis.app import StasisApp
 
 log = logging.getLogger(__name__)
 
-# Each thread holds one PostgreSQL connection; keep below the server's max_connections.
-DB_THREADS = 16
+# The loop's default executor (incidental sync_to_async / run_in_executor work); the worker's own
+# database calls run in `db.executor()` (STASIS_DB_THREADS threads).
+DEFAULT_THREADS = 8
 
 
 def build(
@@ -41,8 +42,8 @@ def build(
     return client, stasis
 
 
-def use_db_threads(count: int = DB_THREADS) -> None:
-    """Database work runs in the loop's default executor (sync_to_async); size it for many calls."""
+def use_db_threads(count: int = DEFAULT_THREADS) -> None:
+    """Size the loop's default executor; the worker's database calls have their own (`db.run`)."""
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=count, thread_name_prefix="stasis-db")
     )
