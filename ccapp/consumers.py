@@ -18,8 +18,10 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from redis.exceptions import RedisError
 
 from ccapp import realtime, selectors_live
@@ -43,6 +45,21 @@ def database_sync_to_async(fn: Callable[..., Any]) -> Callable[..., Any]:
 RETRY_SECONDS = 0.05
 FORBIDDEN = 4403  # close code: authenticated socket refused (the page shows why)
 POP_EVENTS = frozenset({"call_offered", "call_answered"})
+
+
+def language_of(scope: dict[str, Any]) -> str:
+    """The language the page was served in: the language cookie, else Accept-Language, else the default."""
+    cookie = (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+    headers = dict(scope.get("headers") or [])
+    accepted = [
+        lang for lang, _ in parse_accept_lang_header(headers.get(b"accept-language", b"").decode("latin-1"))
+    ]
+    for candidate in (cookie, *accepted):
+        try:
+            return translation.get_supported_language_variant(candidate)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -75,9 +92,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         groups = await database_sync_to_async(self.allowed_groups)()
         if groups is None:
-            await self.send_json(
-                {"type": "error", "error_id": "forbidden", "message": str(_("You may not open this screen."))}
-            )
+            with translation.override(language_of(self.scope)):
+                message = str(_("You may not open this screen."))
+            await self.send_json({"type": "error", "error_id": "forbidden", "message": message})
             await self.close(code=FORBIDDEN)
             return
         for group in groups:
@@ -117,6 +134,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self.joined:
             return
+        # Replies and error messages in the page's language (there is no LocaleMiddleware here).
+        with translation.override(language_of(self.scope)):
+            await self._receive(content)
+
+    async def _receive(self, content: Any) -> None:
         request_id = str(content.get("id", ""))[:64] if isinstance(content, dict) else ""
         try:
             message = parse(content, self.actions)

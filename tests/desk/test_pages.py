@@ -44,3 +44,19 @@ def test_it_serves_the_desk_in_chinese_and_english(floor: Floor) -> None:
     assert 'lang="en"' in client.get("/desk/").content.decode()
     client.cookies["django_language"] = "zh-hans"
     assert 'lang="zh-hans"' in client.get("/desk/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("cookies", "accept", "expected"),
+    [
+        ({"django_language": "en"}, "zh-CN", "en"),
+        ({}, "en-US,en;q=0.9", "en"),
+        ({}, "zh-CN,zh;q=0.9", "zh-hans"),
+        ({"django_language": "klingon"}, "", "zh-hans"),
+    ],
+)
+def test_it_answers_on_the_socket_in_the_pages_language(cookies, accept, expected) -> None:
+    from ccapp.consumers import language_of
+
+    scope = {"cookies": cookies, "headers": [(b"accept-language", accept.encode())]}
+    assert language_of(scope) == expected
