@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import weakref
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -136,11 +138,35 @@ def _send(groups: list[str], payload: dict[str, Any]) -> None:
         async_to_sync(_send_async)(layer, groups, payload)  # web requests, Celery, shell
     elif loop.is_running():
         # Inside the Stasis worker (a sync_to_async thread): hand the push to the event loop and
-        # return, so the database thread is not held for the Redis round trips.
-        asyncio.run_coroutine_threadsafe(_send_async(layer, groups, payload), loop)
+        # return, so the database thread is not held for the Redis round trips. One outbox per loop,
+        # drained by one task, keeps pushes in commit order (a task per push could reorder them, and a
+        # screen would then see call_ended before call_answered).
+        loop.call_soon_threadsafe(_enqueue, loop, (layer, groups, payload))
     else:
         # The worker's loop is shutting down; waiting on it would block this thread for ever.
         log.warning("real-time push %s dropped: the event loop has stopped", payload.get("event"))
+
+
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _Outbox:
+    items: deque = field(default_factory=deque)
+    task: asyncio.Task | None = None
+
+
+def _enqueue(loop: asyncio.AbstractEventLoop, item: tuple[Any, list[str], dict[str, Any]]) -> None:
+    """Runs in the loop's thread: queue a push and make sure one task is draining the queue."""
+    box = _outboxes.setdefault(loop, _Outbox())
+    box.items.append(item)
+    if box.task is None or box.task.done():
+        box.task = loop.create_task(_drain(box))
+
+
+async def _drain(box: _Outbox) -> None:
+    while box.items:
+        await _send_async(*box.items.popleft())
 
 
 async def _send_async(layer: Any, groups: list[str], payload: dict[str, Any]) -> None:
