@@ -18,46 +18,13 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from crm.demo import ARTICLES_FILE
+from crm.demo import ARTICLES_FILE, GIVEN, SURNAMES
 from crm.kb.search import Filters, search_articles
 from crm.kb.services import index_rows
 from crm.models import Article, ArticleTerm, Customer
 from crm.selectors import customer_for_number, search_customers
 from crm.text import html_to_text, sanitize_html
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
-GIVEN = [
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀英",
-    "霞",
-    "平",
-    "刚",
-    "桂英",
-    "浩然",
-    "子涵",
-    "欣怡",
-    "梓轩",
-    "一诺",
-    "雨桐",
-    "宇航",
-    "思远",
-]
 TRGM_INDEXES = {
     "crm_customer_name_trgm": "crm_customer USING gin (name gin_trgm_ops)",
     "crm_customer_company_trgm": "crm_customer USING gin (company gin_trgm_ops)",
