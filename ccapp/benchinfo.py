@@ -29,3 +29,16 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
+
+
+# The ARI simulator in a process of its own (so its CPU is not the benchmark's): prints its port, then
+# serves until killed. argv[1] is the time factor.
+SIMULATOR_SCRIPT = """
+import asyncio, sys
+from ccapp.ari.simulator.server import Simulator
+async def main():
+    sim = await Simulator.start(time_factor=float(sys.argv[1]))
+    print(sim.port, flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""

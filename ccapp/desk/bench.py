@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -27,6 +25,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import connection
 
+from ccapp.benchinfo import SIMULATOR_SCRIPT, machine
 from ccapp.desk import bench_sockets
 from ccapp.desk.harness import WebServer
 from ccapp.models import Agent, AgentState, Call, InboundRoute, Queue, QueueMember
@@ -36,15 +35,6 @@ from ccapp.stasis.runner import build, use_db_threads
 PREFIX = "rtbench"
 HOLD_AFTER_DIAL_SECONDS = 5.0  # real seconds a caller stays on beyond the talk time (unanswered: gives up)
 DNIS = "775600000"
-SIMULATOR = """
-import asyncio, sys
-from ccapp.ari.simulator.server import Simulator
-async def main():
-    sim = await Simulator.start(time_factor=float(sys.argv[1]))
-    print(sim.port, flush=True)
-    await asyncio.Event().wait()
-asyncio.run(main())
-"""
 
 
 @dataclass
@@ -136,7 +126,7 @@ def answered_calls(popped_at: dict[int, float]) -> tuple[dict[int, int], dict[st
 
 async def _start_simulator(factor: float) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", SIMULATOR, str(factor)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", SIMULATOR_SCRIPT, str(factor)], stdout=subprocess.PIPE, text=True
     )
     line = await asyncio.get_running_loop().run_in_executor(None, process.stdout.readline)  # type: ignore[union-attr]
     return process, f"http://127.0.0.1:{int(line)}"
@@ -246,20 +236,5 @@ def _report(options: Options, dials: Dials, seen: dict[str, Any], load_seconds: 
         "database_stages_ms_p50_p99": {
             name: [percentile(values, 0.5), percentile(values, 0.99)] for name, values in stages.items()
         },
-        "machine": _machine(),
-    }
-
-
-def _machine() -> dict[str, Any]:
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "os": platform.platform(),
+        "machine": machine(),
     }

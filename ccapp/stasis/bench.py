@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from ccapp import realtime
-from ccapp.benchinfo import machine
+from ccapp.benchinfo import SIMULATOR_SCRIPT, machine
 from ccapp.models import (
     Agent,
     AgentState,
@@ -48,15 +48,6 @@ FLOW = {
         "q": {"type": "queue", "queue": "bench"},
     },
 }
-SIMULATOR = """
-import asyncio, sys
-from ccapp.ari.simulator.server import Simulator
-async def main():
-    sim = await Simulator.start(time_factor=float(sys.argv[1]))
-    print(sim.port, flush=True)
-    await asyncio.Event().wait()
-asyncio.run(main())
-"""
 # The load driver (call generator + the agents' screens) runs in its own process, as the callers and
 # the desk consumers would: in the worker's process it took event-loop time from the worker itself.
 DRIVER = """
@@ -134,7 +125,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 async def _start_simulator(factor: float) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", SIMULATOR, str(factor)],
+        [sys.executable, "-c", SIMULATOR_SCRIPT, str(factor)],
         stdout=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
