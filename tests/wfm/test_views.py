@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
+from django.utils import translation
 
 from ccapp.wfm import views
 
@@ -30,7 +31,8 @@ class StubUser:
 def get(view, query: dict, allowed: bool = True):  # type: ignore[no-untyped-def]
     request = RequestFactory().get("/wfm/", query)
     request.user = StubUser(allowed)  # type: ignore[assignment]
-    return view(request)
+    with translation.override("en"):  # the assertions read the English page (zh-Hans is the default)
+        return view(request)
 
 
 def test_calculator_shows_the_classic_answer() -> None:
