@@ -136,6 +136,7 @@ class QueueAdmin(HistoryAdmin):
                 ]
             },
         ),
+        (_("Routing"), {"fields": ["relax_after_seconds", "relax_levels", "aging_per_minute"]}),
         (_("Overflow"), {"fields": ["overflow_action", "overflow_queue", "overflow_number"]}),
         (_("Other"), {"fields": ["record_calls", "survey_enabled", "caller_id", "mailbox_owners"]}),
     ]

@@ -9,15 +9,6 @@ from ccapp.models import Agent, AgentState, Call, QueueMember
 DEFAULT_HANDLE_SECONDS = 180.0
 
 
-def ready_agents(queue_id: int) -> list[int]:
-    """Ready, logged-in members of a queue: lowest penalty first, then longest idle."""
-    return list(
-        QueueMember.objects.filter(queue_id=queue_id, logged_in=True, agent__state=AgentState.READY)
-        .order_by("penalty", "agent__state_since", "agent_id")
-        .values_list("agent_id", flat=True)
-    )
-
-
 def logged_in_agents(queue_id: int) -> int:
     """How many members of a queue are logged in (in any state but logged out)."""
     return (

@@ -6,6 +6,7 @@ non-decreasing) and randomness as an optional seeded ``random.Random``.
 
 from ccapp.acd.engine import handle
 from ccapp.acd.estimate import estimated_wait, queue_waits
+from ccapp.acd.snapshot import ReadyAgent, WaitingCall, assign, snapshot_state
 from ccapp.acd.state import AcdState, Agent, Call, initial_state
 from ccapp.acd.types import (
     AgentState,
@@ -53,13 +54,17 @@ __all__ = [
     "OfferTimedOut",
     "OverflowCall",
     "QueueConfig",
+    "ReadyAgent",
     "RelaxStep",
     "SetAgentState",
     "SkillReq",
     "Strategy",
     "Tick",
+    "WaitingCall",
+    "assign",
     "estimated_wait",
     "handle",
     "initial_state",
     "queue_waits",
+    "snapshot_state",
 ]

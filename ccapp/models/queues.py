@@ -80,6 +80,24 @@ class Queue(models.Model):
     require_disposition = models.BooleanField(_("disposition required"), default=False)
     survey_enabled = models.BooleanField(_("post-call survey"), default=False)
     call_time_limit_seconds = models.PositiveIntegerField(_("call time limit (s)"), null=True, blank=True)
+    relax_after_seconds = models.PositiveIntegerField(
+        _("relax skills after (s)"),
+        null=True,
+        blank=True,
+        help_text=_("After this wait, the skill levels a call needs drop by the levels below."),
+    )
+    relax_levels = models.PositiveSmallIntegerField(
+        _("levels dropped"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("10 drops every skill requirement."),
+    )
+    aging_per_minute = models.PositiveSmallIntegerField(
+        _("priority gained per minute of waiting"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Lets long-waiting calls overtake newer calls of higher priority."),
+    )
     caller_id = models.CharField(_("outbound caller ID"), max_length=32, blank=True)
     mailbox_owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("voicemail recipients"), blank=True, related_name="+"
@@ -131,6 +149,15 @@ class QueueMember(models.Model):
         default=0,
         validators=[MaxValueValidator(100)],
         help_text=_("Lower penalties are tried first."),
+    )
+    order = models.PositiveSmallIntegerField(
+        _("hunting order"), default=0, help_text=_("Used by the linear and round-robin strategies.")
+    )
+    weight = models.PositiveSmallIntegerField(
+        _("weight"),
+        default=1,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Share of calls under the weighted random strategy."),
     )
     logged_in = models.BooleanField(_("logged in to this queue"), default=True)
     history = HistoricalRecords()

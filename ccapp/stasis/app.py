@@ -215,6 +215,7 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
             stasis_node=self.node,
         )
         session.call_id, session.caller, session.priority = call.pk, call.caller, call.priority
+        session.vip = call.vip
         session.language = call.language
         session.route = copy.deepcopy(
             await self.settings_cache.get(("route", call.route_id), db.route_info, call.route_id)
@@ -276,7 +277,7 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
             if session.agent_id and session.queue:
                 self.schedule_wrapup_end(session.agent_id, session.call_id, session.queue.wrapup)
         if session.queue:
-            self.spawn(self.dispatch(session.queue.id))
+            self.spawn(self.dispatch())
 
     async def on_ChannelDtmfReceived(self, event: Any) -> None:
         session = self.sessions.get(event.channel.id)

@@ -12,7 +12,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from ccapp import selectors, services
 from ccapp.env import env_int, env_str
 from ccapp.hours import calendar_for
 from ccapp.models import Agent, Call, InboundRoute, IVRFlow, Queue
@@ -168,33 +167,6 @@ def queue_info(*, queue_id: int | None = None, code: str = "") -> QueueInfo | No
         caller_id=queue.caller_id,
         language=queue.language,
     )
-
-
-def claim_for_waitlist(queue_id: int, call_ids: list[int], ring_all: bool) -> dict[int, list[int]]:
-    """Claim ready agents for waiting calls (best first): call id -> claimed agent ids.
-
-    Each claim is its own transaction (`services.claim_agent`); the pass stops at the first caller
-    no agent could be claimed for, as the agents left are then taken by other workers.
-    """
-    candidates = selectors.ready_agents(queue_id)
-    claims: dict[int, list[int]] = {}
-    for call_id in call_ids:
-        if not candidates:
-            break
-        if ring_all:
-            claimed = [
-                agent.pk
-                for agent_id in candidates
-                if (agent := services.claim_agent(call_id=call_id, agent_ids=[agent_id])) is not None
-            ]
-        else:
-            agent = services.claim_agent(call_id=call_id, agent_ids=candidates)
-            claimed = [agent.pk] if agent is not None else []
-        if not claimed:
-            break
-        claims[call_id] = claimed
-        candidates = [c for c in candidates if c not in claimed]
-    return claims
 
 
 def agent_endpoint(agent_id: int) -> str:

@@ -170,7 +170,7 @@ class OfferMixin:
         await db.run(services.enqueue_call, call_id=session.call_id, queue_id=session.queue.id)
         session.phase = "queue"
         self.join_waitlist(session)
-        self.spawn(self.dispatch(session.queue.id))
+        self.spawn(self.dispatch())
 
     def schedule_wrapup_end(self, agent_id: int, call_id: int, seconds: float) -> None:
         async def end() -> None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
-from datetime import datetime
+
+from django.utils import timezone
 
 from ccapp import selectors, services
 from ccapp.ari.errors import AriError
 from ccapp.models import CallOutcome
-from ccapp.models.queues import OverflowAction, Strategy
-from ccapp.stasis import db
+from ccapp.models.queues import OverflowAction
+from ccapp.stasis import claims, db
 from ccapp.stasis.session import CallSession, QueueInfo
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,6 @@ OPTIONS_TEXT = (
     "按1，我们稍后给您回电，不会失去排队位置；按2留言。Press 1 for a call back, 2 to leave a message."
 )
 CALLBACK_TEXT = "好的，我们会尽快给您回电。We will call you back. Goodbye."
-FAR_FUTURE = datetime.max.replace(tzinfo=None)
 
 
 class QueueMixin:
@@ -29,7 +30,10 @@ class QueueMixin:
         self.waiting: dict[int, list[CallSession]] = {}
         self.holding: dict[int, str] = {}
         self._holding_lock = asyncio.Lock()
-        self._dispatch_locks: dict[int, asyncio.Lock] = {}
+        self._dispatching = False
+        self._dispatch_wanted = False
+        self._rr_last: dict[int, int] = {}  # queue -> hunting order of its last round-robin offer
+        self._rng = random.Random()
 
     async def enter_queue(
         self,
@@ -62,7 +66,7 @@ class QueueMixin:
         await self._hold(session, queue)
         self._queue_timers(session, queue)
         self.join_waitlist(session)
-        self.spawn(self.dispatch(queue.id))
+        self.spawn(self.dispatch())
 
     async def _hold(self, session: CallSession, queue: QueueInfo) -> None:
         bridge_id = await self.holding_bridge(queue)
@@ -93,8 +97,6 @@ class QueueMixin:
             session.timers["offer"] = self.later(queue.offer_after, lambda: self._offer_options(session))
 
     def _waited(self, session: CallSession) -> float:
-        from django.utils import timezone
-
         if session.queued_at is None:
             return 0.0
         return max(0.0, (timezone.now() - session.queued_at).total_seconds() * self.time_factor)
@@ -196,30 +198,50 @@ class QueueMixin:
             await self.play(session, ["sound:sorry-cant-let-you-do-that"], then="hangup")
 
     # ---- offering calls ------------------------------------------------------------------------
-    async def dispatch(self, queue_id: int) -> None:
-        """Offer the queue's waiting calls, best first, to ready agents claimed under row locks.
+    async def dispatch(self) -> None:
+        """Offer waiting calls to ready agents as the ACD engine decides, claimed under row locks.
 
-        Only the claims are serialized per queue (one query for the candidates, one transaction per
-        claim); ringing runs in its own task so a slow originate never holds up the next caller.
+        A pass looks at every queue this worker holds calls for, whichever queue changed: agents
+        are shared between queues, and the engine serves the best call across them first. One
+        pass runs at a time; triggers that arrive meanwhile fold into one more pass. Ringing runs
+        in its own task so a slow originate never holds up the next caller.
         """
-        lock = self._dispatch_locks.setdefault(queue_id, asyncio.Lock())
-        async with lock:
-            waitlist = sorted(
-                (s for s in self.waiting.get(queue_id, []) if self._offerable(s)),
-                key=lambda s: (-s.priority, s.queued_at.replace(tzinfo=None) if s.queued_at else FAR_FUTURE),
+        self._dispatch_wanted = True
+        if self._dispatching:
+            return
+        self._dispatching = True
+        try:
+            while self._dispatch_wanted:
+                self._dispatch_wanted = False
+                await self._dispatch_pass()
+        finally:
+            self._dispatching = False
+
+    async def _dispatch_pass(self) -> None:
+        sessions = {
+            s.call_id: s for waitlist in self.waiting.values() for s in waitlist if self._offerable(s)
+        }
+        if not sessions:
+            return
+        waiting = [
+            claims.Waiting(
+                call_id=s.call_id,
+                queue_id=s.queue.id,
+                queued_at=s.queued_at or timezone.now(),
+                priority=s.priority,
+                vip=s.vip,
+                language=s.language,
             )
-            if not waitlist:
-                return
-            ring_all = bool(waitlist[0].queue) and waitlist[0].queue.strategy == Strategy.RING_ALL
-            # One thread hop for the whole pass (candidates, then one claim transaction per caller):
-            # under load a hop waits behind other database work, and claims are serialized per queue.
-            claims = await db.run(db.claim_for_waitlist, queue_id, [s.call_id for s in waitlist], ring_all)
-            for session in waitlist:
-                agents = claims.get(session.call_id)
-                if not agents:
-                    continue
-                session.pending_offer = True
-                self.spawn(self._ring_claimed(session, agents))
+            for s in sessions.values()
+        ]
+        # One thread hop for the whole pass (snapshot, engine, one claim transaction per offer).
+        claimed = await db.run(
+            claims.claim_offers, waiting, rr_last=self._rr_last, rng=self._rng, factor=self.time_factor
+        )
+        for call_id, agents in claimed.items():
+            session = sessions[call_id]
+            session.pending_offer = True
+            self.spawn(self._ring_claimed(session, agents))
 
     @staticmethod
     def _offerable(session: CallSession) -> bool:
@@ -240,5 +262,5 @@ class QueueMixin:
             await self.ring(session, agents)
 
     async def dispatch_all(self) -> None:
-        for queue_id in [q for q, waitlist in self.waiting.items() if waitlist]:
-            await self.dispatch(queue_id)
+        """A pass over every queue (agents made ready from the web, wrap-up over, resync)."""
+        await self.dispatch()

@@ -42,6 +42,7 @@ class ResyncMixin:
     async def _adopt(self, call: Call, channels: dict[str, Any], bridges: dict[str, str]) -> None:
         session = CallSession(channel_id=call.channel_id, call_id=call.pk, caller=call.caller)
         session.priority, session.queued_at, session.language = call.priority, call.queued_at, call.language
+        session.vip = call.vip
         session.route = await db.run(db.route_info, call.route_id)
         self.sessions[call.channel_id] = session
         if call.queue_id:

@@ -67,6 +67,7 @@ class CallSession:
     ivr_playbacks: dict[str, str] = field(default_factory=dict)  # engine playback id -> ARI id
     queue: QueueInfo | None = None
     priority: int = 0
+    vip: bool = False
     queued_at: datetime | None = None
     offers: dict[str, int] = field(default_factory=dict)  # agent leg channel id -> agent id
     agent_id: int | None = None
