@@ -139,6 +139,7 @@ class QueueAdmin(HistoryAdmin):
         (_("Routing"), {"fields": ["relax_after_seconds", "relax_levels", "aging_per_minute"]}),
         (_("Overflow"), {"fields": ["overflow_action", "overflow_queue", "overflow_number"]}),
         (_("Other"), {"fields": ["record_calls", "survey_enabled", "caller_id", "mailbox_owners"]}),
+        (_("Callbacks"), {"fields": ["callback_attempts", "callback_retry_seconds"]}),
     ]
 
 
@@ -213,8 +214,18 @@ class VoicemailAdmin(ModelAdmin):
 
 @admin.register(m.CallbackRequest)
 class CallbackRequestAdmin(ModelAdmin):
-    list_display = ["number", "queue", "status", "queued_since", "scheduled_for", "attempts", "agent"]
-    list_filter = ["status", "queue"]
+    list_display = [
+        "number",
+        "queue",
+        "status",
+        "result",
+        "queued_since",
+        "scheduled_for",
+        "attempts",
+        "next_attempt_at",
+        "agent",
+    ]
+    list_filter = ["status", "result", "queue"]
     search_fields = ["number", "customer__name"]
     list_select_related = ["queue", "agent__user", "customer"]
 

@@ -205,3 +205,9 @@ async def send_stasis_command(command: StasisCommand) -> None:
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(STASIS, command.payload())
+
+
+def send_stasis_command_on_commit(command: StasisCommand) -> None:
+    """Hand a command to the stasis workers once the current transaction commits (from sync code)."""
+    payload = command.payload()
+    transaction.on_commit(lambda: _send([STASIS], payload))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Avg, Q
 
-from ccapp.models import Agent, AgentState, Call, QueueMember
+from ccapp.models import Agent, AgentState, Call, CallbackRequest, CallbackStatus, QueueMember
 
 DEFAULT_HANDLE_SECONDS = 180.0
 
@@ -68,3 +70,14 @@ def busy_agents_of_ended_calls() -> list[int]:
 def open_calls(stasis_node: str) -> list[Call]:
     """Calls this worker started that are not finished."""
     return list(Call.objects.filter(stasis_node=stasis_node, ended_at__isnull=True))
+
+
+def due_callbacks(now: datetime, limit: int = 200) -> list[CallbackRequest]:
+    """Pending callbacks whose time has come (scheduled time and retry interval passed), by place in line."""
+    return list(
+        CallbackRequest.objects.filter(status=CallbackStatus.PENDING, queue__active=True)
+        .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .select_related("origin_call")
+        .order_by("queued_since", "id")[:limit]
+    )

@@ -85,3 +85,51 @@ class CallSerializer(serializers.ModelSerializer):
     class Meta:
         model = m.Call
         exclude = ["variables"]
+
+
+class CallbackRequestSerializer(serializers.ModelSerializer):
+    """A callback: asked for now or at a time; created through `services.request_callback`."""
+
+    reserve = serializers.BooleanField(
+        write_only=True, default=False, help_text="Reserve it for the requesting agent."
+    )
+
+    class Meta:
+        model = m.CallbackRequest
+        fields = [
+            "id",
+            "number",
+            "queue",
+            "customer",
+            "scheduled_for",
+            "note",
+            "reserve",
+            "agent",
+            "reserved_until",
+            "status",
+            "result",
+            "attempts",
+            "max_attempts",
+            "next_attempt_at",
+            "queued_since",
+            "requested_at",
+            "last_call",
+        ]
+        read_only_fields = [
+            f for f in fields if f not in ("number", "queue", "scheduled_for", "note", "reserve")
+        ]
+
+    def create(self, validated_data):
+        from ccapp.services import request_callback
+
+        user = self.context["request"].user
+        agent_id = None
+        if validated_data.get("reserve"):
+            agent_id = m.Agent.objects.filter(user=user).values_list("pk", flat=True).first()
+        return request_callback(
+            queue_id=validated_data["queue"].pk,
+            number=validated_data["number"],
+            scheduled_for=validated_data.get("scheduled_for"),
+            note=validated_data.get("note", ""),
+            agent_id=agent_id,
+        )

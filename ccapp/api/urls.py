@@ -13,5 +13,6 @@ router.register("dispositions", views.DispositionCodeViewSet)
 router.register("pause-codes", views.PauseCodeViewSet)
 router.register("agents", views.AgentViewSet)
 router.register("calls", views.CallViewSet)
+router.register("callbacks", views.CallbackViewSet)
 
 urlpatterns = router.urls

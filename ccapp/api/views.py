@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from rest_framework import viewsets
+from django.db.models import Q
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from ccapp import models as m
 from ccapp.api import serializers as s
-from ccapp.api.permissions import ModelPermissions
+from ccapp.api.permissions import ModelPermissions, has_perms
 
 
 class ConfigViewSet(viewsets.ModelViewSet):
@@ -66,3 +69,26 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
         if not user.has_perm("ccapp.view_reports"):
             queryset = queryset.filter(agent__user=user)
         return queryset
+
+
+class CallbackViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Callbacks: list, ask for one (now or at a time), cancel (also while it rings)."""
+
+    permission_classes = [ModelPermissions]
+    queryset = m.CallbackRequest.objects.select_related("queue").order_by("-requested_at", "-id")
+    serializer_class = s.CallbackRequestSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        # Agents see the callbacks of their queues and their own; supervisors and admins see all.
+        if not user.has_perm("ccapp.view_reports"):
+            queryset = queryset.filter(Q(agent__user=user) | Q(queue__members__user=user)).distinct()
+        return queryset
+
+    @action(detail=True, methods=["post"], permission_classes=[has_perms("ccapp.change_callbackrequest")])
+    def cancel(self, request, pk=None):
+        from ccapp.services import cancel_callback
+
+        callback = cancel_callback(callback_id=self.get_object().pk, by=request.user.get_username())
+        return Response(self.get_serializer(callback).data)

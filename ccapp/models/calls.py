@@ -210,6 +210,14 @@ class CallbackStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class CallbackResult(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class CallbackRequest(models.Model):
     customer = models.ForeignKey(
         "crm.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks"
@@ -239,10 +247,25 @@ class CallbackRequest(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     max_attempts = models.PositiveSmallIntegerField(_("maximum attempts"), default=3)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     agent = models.ForeignKey(
         Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks"
     )
-    result = models.CharField(_("result"), max_length=255, blank=True)
+    reserved_until = models.DateTimeField(
+        _("reserved for its agent until"),
+        null=True,
+        blank=True,
+        help_text=_("Until then only its agent is offered the callback; afterwards any agent of the queue."),
+    )
+    result = models.CharField(_("result"), max_length=16, choices=CallbackResult.choices, blank=True)
+    last_call = models.ForeignKey(
+        Call,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last attempt"),
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:

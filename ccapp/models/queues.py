@@ -99,6 +99,17 @@ class Queue(models.Model):
         help_text=_("Lets long-waiting calls overtake newer calls of higher priority."),
     )
     caller_id = models.CharField(_("outbound caller ID"), max_length=32, blank=True)
+    callback_attempts = models.PositiveSmallIntegerField(
+        _("callback attempts"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("How many times a callback dials the customer before it fails."),
+    )
+    callback_retry_seconds = models.PositiveIntegerField(
+        _("callback retry interval (s)"),
+        default=600,
+        validators=[MinValueValidator(30), MaxValueValidator(86400)],
+    )
     mailbox_owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("voicemail recipients"), blank=True, related_name="+"
     )

@@ -22,6 +22,7 @@ from ccapp.models import (
     QueueMember,
 )
 from ccapp.services.agents import change_agent_state
+from ccapp.services.callbacks import request_callback
 
 # States an agent may pick on the desktop; ringing, on call and wrap-up are the system's to set.
 DESK_STATES = frozenset({AgentState.READY, AgentState.PAUSED, AgentState.DND, AgentState.LOGGED_OUT})
@@ -133,23 +134,17 @@ def save_wrapup(
 def schedule_callback(
     *, agent_id: int, call_id: int, scheduled_for: datetime, note: str = "", number: str = ""
 ) -> CallbackRequest:
-    """The agent promises to call the customer back at a time; the callback is theirs."""
+    """The agent promises to call the customer back at a time; the callback is reserved for them."""
     call = _agent_call(agent_id, call_id)
-    number = number or call.caller
-    if not number:
-        raise DomainError(_("The caller's number is unknown."), field="number", error_id="callback_no_number")
     if call.queue_id is None:
         raise DomainError(_("This call has no queue."), error_id="callback_no_queue")
-    if scheduled_for <= timezone.now():
-        raise DomainError(_("Pick a time in the future."), field="when", error_id="callback_in_past")
-    return CallbackRequest.objects.create(
-        customer_id=call.customer_id,
-        number=number,
+    return request_callback(
         queue_id=call.queue_id,
-        origin_call=call,
+        number=number or call.caller,
+        call_id=call.pk,
         scheduled_for=scheduled_for,
         agent_id=agent_id,
-        note=note.strip()[:2000],
+        note=note,
     )
 
 

@@ -1,4 +1,4 @@
-"""Writes of what a call leaves behind: recordings, voicemails, callback requests, survey answers."""
+"""Writes of what a call leaves behind: recordings, voicemails, survey answers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ccapp.errors import DomainError
-from ccapp.models import Call, CallbackRequest, CallEvent, CallOutcome, Queue, Recording, Voicemail
+from ccapp.models import Call, CallEvent, CallOutcome, Recording, Voicemail
 
 
 @transaction.atomic
@@ -83,41 +82,6 @@ def save_voicemail(
 
     transaction.on_commit(lambda: notify_voicemail.delay(voicemail.pk))
     return voicemail
-
-
-@transaction.atomic
-def request_callback(
-    *,
-    queue_id: int,
-    number: str,
-    call_id: int | None = None,
-    voicemail_id: int | None = None,
-    scheduled_for: datetime | None = None,
-) -> CallbackRequest:
-    """Create a callback request; one asked for while waiting keeps the caller's place in line."""
-    if not number:
-        raise DomainError(
-            "A callback needs the caller's number.", field="number", error_id="callback_no_number"
-        )
-    call = Call.objects.select_for_update().filter(pk=call_id).first() if call_id else None
-    existing = CallbackRequest.objects.filter(origin_call=call).first() if call else None
-    if existing is not None:
-        return existing
-    now = timezone.now()
-    callback = CallbackRequest.objects.create(
-        customer_id=call.customer_id if call else None,
-        number=number,
-        queue=Queue.objects.get(pk=queue_id),
-        origin_call=call,
-        voicemail_id=voicemail_id,
-        queued_since=(call.queued_at if call and call.queued_at else now),
-        scheduled_for=scheduled_for,
-    )
-    if call is not None and voicemail_id is None:
-        call.outcome = CallOutcome.CALLBACK
-        call.save(update_fields=["outcome"])
-        CallEvent.objects.create(call=call, kind="callback_requested", at=now, data={"callback": callback.pk})
-    return callback
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from ccapp.ari.protocol import Ari
 from ccapp.ivr.messages import Prompt
 from ccapp.models import CallOutcome
 from ccapp.stasis import db
+from ccapp.stasis.callbacks import CALLBACK_ARG, CALLBACK_CUSTOMER_ARG, CallbackMixin
 from ccapp.stasis.commands import SNOOP_ARG, SUPERVISOR_ARG, CommandMixin
 from ccapp.stasis.ivrrun import IvrMixin
 from ccapp.stasis.offers import OfferMixin
@@ -40,7 +41,9 @@ PLAYBACK_GUARD_SECONDS = 120.0
 SETTINGS_CACHE_SECONDS = 5.0
 
 
-class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, OutboundMixin, ResyncMixin):
+class StasisApp(
+    IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, OutboundMixin, CallbackMixin, ResyncMixin
+):
     """Runs every call of one Asterisk server through IVR, queue and agents."""
 
     def __init__(
@@ -72,6 +75,7 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
         self.answered_at: dict[int, float] = {}
         self.settings_cache = db.TTLCache(SETTINGS_CACHE_SECONDS)
         self._init_queues()
+        self._init_callbacks()
 
     def register(self) -> None:
         """Subscribe every `on_<Event>` method to its ARI event type."""
@@ -101,8 +105,9 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
         return handle
 
     def start(self) -> None:
-        """Start listening for commands from the agents' and supervisors' screens."""
+        """Start listening for commands from the agents' and supervisors' screens, and the callback timer."""
         self.spawn(self.listen_commands())
+        self.spawn(self.callback_timer())
 
     async def close(self) -> None:
         """Stop every timer and background task (shutdown; Asterisk keeps the calls)."""
@@ -191,6 +196,12 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
         if args and args[0] == CUSTOMER_ARG:
             await self.outbound_customer_answered(channel_id)
             return
+        if args and args[0] == CALLBACK_ARG:
+            await self.callback_agent_answered(channel_id)
+            return
+        if args and args[0] == CALLBACK_CUSTOMER_ARG:
+            await self.callback_customer_answered(channel_id)
+            return
         if args and args[0] == SNOOP_ARG:
             return  # a snoop channel the worker made; it is bridged by supervisor_answered
         if channel_id in self.legs or channel_id in self.sessions:
@@ -234,6 +245,8 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
 
     async def on_StasisEnd(self, event: Any) -> None:
         channel_id = event.channel.id
+        if await self.callback_channel_gone(channel_id, cause=0):
+            return
         if channel_id in self.legs:
             await self.leg_gone(channel_id, cause=0)
             return
@@ -308,6 +321,8 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
                 await self.quietly(self.ari.hangup(session.channel_id))
             elif pending.then == "voicemail_record":
                 await self.record_voicemail(session)
+            elif pending.then == "callback_dial":
+                await self.dial_callback_customer(session)
 
     async def on_RecordingFinished(self, event: Any) -> None:
         await self.recording_finished(event.recording)
@@ -316,6 +331,8 @@ class StasisApp(IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, 
         await self.recording_finished(event.recording)
 
     async def on_ChannelDestroyed(self, event: Any) -> None:
+        if await self.callback_channel_gone(event.channel.id, cause=event.cause):
+            return
         if event.channel.id in self.legs:
             await self.leg_gone(event.channel.id, cause=event.cause)
             return

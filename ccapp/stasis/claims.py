@@ -11,13 +11,13 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from ccapp import acd, services
+from ccapp import acd, selectors, services
 from ccapp.models import AgentSkill, AgentState, Call, CallEvent, Queue, QueueMember, QueueSkill, Strategy
 
 COUNTER_STRATEGIES = frozenset({Strategy.FEWEST_CALLS, Strategy.LEAST_TALK_TIME})
@@ -25,7 +25,7 @@ COUNTER_STRATEGIES = frozenset({Strategy.FEWEST_CALLS, Strategy.LEAST_TALK_TIME}
 
 @dataclass(frozen=True)
 class Waiting:
-    """A call this worker holds in a queue, as the engine needs it."""
+    """A call this worker holds in a queue, or a due callback (`call_id` is then the callback's id)."""
 
     call_id: int
     queue_id: int
@@ -33,6 +33,22 @@ class Waiting:
     priority: int = 0
     vip: bool = False
     language: str | None = None
+    callback: bool = False
+    reserved_for: int | None = None  # a callback only its agent may take for now
+
+    @property
+    def key(self) -> str:
+        """The engine's id: calls and callbacks share one line per queue."""
+        return f"{'b' if self.callback else 'c'}{self.call_id}"
+
+
+@dataclass
+class Claims:
+    """What a pass claimed: agents for calls this worker holds, and callback attempts to dial."""
+
+    calls: dict[int, list[int]] = field(default_factory=dict)
+    callbacks: list[services.CallbackClaim] = field(default_factory=list)
+    callbacks_waiting: bool = False  # due callbacks were left for a later pass
 
 
 @dataclass
@@ -143,6 +159,27 @@ def last_round_robin_order(queue_id: int) -> int | None:
     return member.values_list("order", flat=True).first()
 
 
+def due_callbacks(now: datetime) -> list[Waiting]:
+    """Due callbacks as waiting calls: their place in line is `queued_since` (or their scheduled time)."""
+    reserved = []
+    for cb in selectors.due_callbacks(now):
+        origin = cb.origin_call
+        keep = cb.agent_id if cb.reserved_until and cb.reserved_until > now else None
+        reserved.append(
+            Waiting(
+                call_id=cb.pk,
+                queue_id=cb.queue_id,
+                queued_at=cb.queued_since,
+                priority=origin.priority if origin else 0,
+                vip=origin.vip if origin else False,
+                language=origin.language if origin else None,
+                callback=True,
+                reserved_for=keep,
+            )
+        )
+    return reserved
+
+
 def claim_offers(
     waiting: list[Waiting],
     *,
@@ -150,70 +187,106 @@ def claim_offers(
     rng: random.Random | None = None,
     factor: float = 1.0,
     now: datetime | None = None,
-) -> dict[int, list[int]]:
-    """Claim agents for waiting calls as the engine decides: call id -> claimed agent ids.
+    callbacks: bool = False,
+    node: str = "",
+) -> Claims:
+    """Claim agents for waiting calls (and due callbacks) as the engine decides.
 
     `rr_last` (queue -> hunting order of the last round-robin offer) is read and updated.
     """
     now = now or timezone.now()
+    if callbacks:
+        waiting = [*waiting, *due_callbacks(now)]
+    if not waiting:
+        return Claims()
     snapshot = load_snapshot({w.queue_id for w in waiting}, now=now, factor=factor)
     if snapshot is None:
-        return {}
+        return Claims(callbacks_waiting=any(w.callback for w in waiting))
     for queue_id, strategy in snapshot.strategies.items():
         if strategy == Strategy.ROUND_ROBIN and queue_id not in rr_last:
             order = last_round_robin_order(queue_id)
             if order is not None:
                 rr_last[queue_id] = order
+    claims = Claims()
+    agents = dict(snapshot.agents)
+    for item in [w for w in waiting if w.reserved_for is not None]:
+        # A promised callback goes to its agent (no strategy to apply) or waits for them.
+        if agents.pop(item.reserved_for, None) is not None:
+            _claim(item, [item.reserved_for], claims, node)
     seconds = _clock(now, factor)
-    calls = {
-        w.call_id: acd.WaitingCall(
-            call_id=str(w.call_id),
-            queue_id=str(w.queue_id),
-            arrived_at=seconds(w.queued_at),
-            priority=w.priority,
-            skills=snapshot.skills.get(w.queue_id, ()),
-            vip=w.vip,
-            language=w.language or None,
+    lines = {
+        w.key: (
+            w,
+            acd.WaitingCall(
+                call_id=w.key,
+                queue_id=str(w.queue_id),
+                arrived_at=seconds(w.queued_at),
+                priority=w.priority,
+                skills=snapshot.skills.get(w.queue_id, ()),
+                vip=w.vip,
+                language=w.language or None,
+            ),
         )
         for w in waiting
+        if w.reserved_for is None
     }
-    return _claim_loop(snapshot, calls, rr_last, rng, now.timestamp())
+    _claim_loop(snapshot, agents, lines, rr_last, rng, now.timestamp(), claims, node)
+    claims.callbacks_waiting = any(w.callback for w, _ in lines.values())
+    return claims
+
+
+def _claim(item: Waiting, agent_ids: list[int], claims: Claims, node: str) -> tuple[list[int], bool]:
+    """Claim agents for one entry of the line: (agents no longer free, whether the entry left the line).
+
+    An agent is no longer free when claimed here or by another worker; a callback also leaves the
+    line when another worker took it or it was cancelled (its agent then stays free).
+    """
+    if item.callback:
+        claim, why = services.start_callback_attempt(
+            callback_id=item.call_id, agent_id=agent_ids[0], stasis_node=node
+        )
+        if claim is not None:
+            claims.callbacks.append(claim)
+        return ([] if why == "callback" else agent_ids[:1]), why != "agent"
+    claimed = [a for a in agent_ids if services.claim_agent(call_id=item.call_id, agent_ids=[a]) is not None]
+    if claimed:
+        claims.calls[item.call_id] = claimed
+    return agent_ids, bool(claimed)
 
 
 def _claim_loop(
     snapshot: Snapshot,
-    calls: dict[int, acd.WaitingCall],
+    agents: dict[int, acd.ReadyAgent],
+    lines: dict[str, tuple[Waiting, acd.WaitingCall]],
     rr_last: dict[int, int],
     rng: random.Random | None,
     now: float,
-) -> dict[int, list[int]]:
-    agents = dict(snapshot.agents)
-    claims: dict[int, list[int]] = {}
-    while calls and agents:
+    claims: Claims,
+    node: str,
+) -> None:
+    while lines and agents:
         offers = acd.assign(
             snapshot.configs.values(),
             agents.values(),
-            calls.values(),
+            [line for _, line in lines.values()],
             now=now,
             rr_last={str(q): o for q, o in rr_last.items()},
             rng=rng,
         )
-        lost = False
+        again = False
         for offer in offers:
-            call_id, queue_id = int(offer.call_id), int(offer.queue_id)
-            claimed, taken = [], []
-            for agent_id in map(int, offer.agent_ids):
-                agent = services.claim_agent(call_id=call_id, agent_ids=[agent_id])
-                (claimed if agent is not None else taken).append(agent_id)
+            item = lines[offer.call_id][0]
+            wanted = [int(a) for a in offer.agent_ids]
+            engaged, gone = _claim(item, wanted, claims, node)
+            for agent_id in engaged:
                 agents.pop(agent_id, None)
-            if claimed:
-                claims[call_id] = claimed
-                calls.pop(call_id, None)
-                if snapshot.strategies.get(queue_id) == Strategy.ROUND_ROBIN:
-                    rr_last[queue_id] = snapshot.orders.get((queue_id, claimed[0]), 0)
-            if taken:
-                lost = True  # another worker (or a state change) was first: ask the engine again
+            if gone:
+                lines.pop(offer.call_id, None)
+            claimed = claims.calls.get(item.call_id, []) if not item.callback else engaged
+            if gone and claimed and snapshot.strategies.get(item.queue_id) == Strategy.ROUND_ROBIN:
+                rr_last[item.queue_id] = snapshot.orders.get((item.queue_id, claimed[0]), 0)
+            if not gone or len(claimed) < len(wanted):
+                again = True  # another worker was first (agent or callback): ask the engine again
                 break
-        if not lost:
+        if not again:
             break
-    return claims

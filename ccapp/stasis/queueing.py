@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ccapp import selectors, services
 from ccapp.ari.errors import AriError
+from ccapp.errors import DomainError
 from ccapp.models import CallOutcome
 from ccapp.models.queues import OverflowAction
 from ccapp.stasis import claims, db
@@ -32,6 +33,7 @@ class QueueMixin:
         self._holding_lock = asyncio.Lock()
         self._dispatching = False
         self._dispatch_wanted = False
+        self._callbacks_wanted = True  # the first pass looks for due callbacks
         self._rr_last: dict[int, int] = {}  # queue -> hunting order of its last round-robin offer
         self._rng = random.Random()
 
@@ -153,12 +155,18 @@ class QueueMixin:
             return
         await self.release_from_queue(session)
         if choice == "callback":
-            await db.run(
-                services.request_callback,
-                queue_id=session.queue.id,
-                number=session.caller,
-                call_id=session.call_id,
-            )
+            try:
+                await db.run(
+                    services.request_callback,
+                    queue_id=session.queue.id,
+                    number=session.caller,
+                    call_id=session.call_id,
+                )
+            except DomainError as exc:
+                # No number to call back (withheld or invalid): a voicemail instead.
+                await self.event(session, "callback_refused", reason=exc.error_id)
+                await self.start_voicemail(session, session.queue)
+                return
             session.outcome, session.phase = CallOutcome.CALLBACK, "leaving"
             await self.say(session, CALLBACK_TEXT, then="hangup")
         else:
@@ -198,15 +206,17 @@ class QueueMixin:
             await self.play(session, ["sound:sorry-cant-let-you-do-that"], then="hangup")
 
     # ---- offering calls ------------------------------------------------------------------------
-    async def dispatch(self) -> None:
+    async def dispatch(self, *, callbacks: bool = False) -> None:
         """Offer waiting calls to ready agents as the ACD engine decides, claimed under row locks.
 
         A pass looks at every queue this worker holds calls for, whichever queue changed: agents
-        are shared between queues, and the engine serves the best call across them first. One
+        are shared between queues, and the engine serves the best call across them first. Due
+        callbacks join the line when asked for (the callback timer) or while some are left. One
         pass runs at a time; triggers that arrive meanwhile fold into one more pass. Ringing runs
         in its own task so a slow originate never holds up the next caller.
         """
         self._dispatch_wanted = True
+        self._callbacks_wanted = self._callbacks_wanted or callbacks
         if self._dispatching:
             return
         self._dispatching = True
@@ -221,7 +231,8 @@ class QueueMixin:
         sessions = {
             s.call_id: s for waitlist in self.waiting.values() for s in waitlist if self._offerable(s)
         }
-        if not sessions:
+        with_callbacks, self._callbacks_wanted = self._callbacks_wanted, False
+        if not sessions and not with_callbacks:
             return
         waiting = [
             claims.Waiting(
@@ -236,12 +247,22 @@ class QueueMixin:
         ]
         # One thread hop for the whole pass (snapshot, engine, one claim transaction per offer).
         claimed = await db.run(
-            claims.claim_offers, waiting, rr_last=self._rr_last, rng=self._rng, factor=self.time_factor
+            claims.claim_offers,
+            waiting,
+            rr_last=self._rr_last,
+            rng=self._rng,
+            factor=self.time_factor,
+            callbacks=with_callbacks,
+            node=self.node,
         )
-        for call_id, agents in claimed.items():
+        for call_id, agents in claimed.calls.items():
             session = sessions[call_id]
             session.pending_offer = True
             self.spawn(self._ring_claimed(session, agents))
+        for attempt in claimed.callbacks:
+            self.spawn(self.start_callback(attempt))
+        if claimed.callbacks_waiting:
+            self._callbacks_wanted = True  # offer them again when an agent frees up
 
     @staticmethod
     def _offerable(session: CallSession) -> bool:
@@ -262,5 +283,5 @@ class QueueMixin:
             await self.ring(session, agents)
 
     async def dispatch_all(self) -> None:
-        """A pass over every queue (agents made ready from the web, wrap-up over, resync)."""
-        await self.dispatch()
+        """A pass over every queue and the due callbacks (agents made ready from the web, wrap-up over)."""
+        await self.dispatch(callbacks=True)

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from ccapp import selectors, services
-from ccapp.models import AgentState, Call
+from ccapp.models import AgentState, Call, CallDirection
 from ccapp.stasis import db
 from ccapp.stasis.session import CallSession
 
@@ -29,6 +29,9 @@ class ResyncMixin:
                 await db.run(services.finish_call, call_id=call.pk)
                 continue
             try:
+                if call.direction == CallDirection.CALLBACK:
+                    await self.adopt_callback(call, channels, bridges)
+                    continue
                 await self._adopt(call, channels, bridges)
             except Exception:
                 log.exception("could not adopt call %s after a resync", call.pk)

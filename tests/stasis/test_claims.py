@@ -35,9 +35,11 @@ def test_it_asks_the_engine_again_when_another_worker_claimed_the_chosen_agent()
     rival = Call.objects.create(channel_id="rival", queue=queue)
     assert services.claim_agent(call_id=rival.pk, agent_ids=[chosen.pk]) is not None
 
-    engine_call = claims.acd.WaitingCall(str(call.call_id), str(queue.pk), 0.0, language="zh")
-    got = claims._claim_loop(snapshot, {call.call_id: engine_call}, {}, None, timezone.now().timestamp())
-    assert got == {call.call_id: [other.pk]}
+    line = {call.key: (call, claims.acd.WaitingCall(call.key, str(queue.pk), 0.0, language="zh"))}
+    got = claims.Claims()
+    now = timezone.now().timestamp()
+    claims._claim_loop(snapshot, dict(snapshot.agents), line, {}, None, now, got, "node")
+    assert got.calls == {call.call_id: [other.pk]}
     assert Agent.objects.get(pk=other.pk).current_call_id == call.call_id
 
 
@@ -63,7 +65,7 @@ def test_it_skips_an_agent_whose_row_another_worker_holds_locked() -> None:
     finally:
         release.set()
         thread.join()
-    assert got == {call.call_id: [second.pk]}  # skip_locked: no waiting on the other worker's lock
+    assert got.calls == {call.call_id: [second.pk]}  # skip_locked: no waiting on the other worker's lock
 
 
 def test_round_robin_resumes_after_the_last_offered_agent_from_the_database() -> None:
@@ -75,7 +77,7 @@ def test_round_robin_resumes_after_the_last_offered_agent_from_the_database() ->
     services.offer_call(call_id=earlier.pk, agent_id=agents[1].pk)  # the last offer went to order 1
     rr_last: dict[int, int] = {}
     got = claims.claim_offers([waiting_call(queue)], rr_last=rr_last)
-    assert list(got.values()) == [[agents[2].pk]]
+    assert list(got.calls.values()) == [[agents[2].pk]]
     assert rr_last == {queue.pk: 2}
 
 
@@ -84,4 +86,4 @@ def test_nobody_ready_means_no_claims_and_one_query(django_assert_num_queries) -
     make_agent(queue, state=AgentState.PAUSED)
     call = waiting_call(queue)
     with django_assert_num_queries(1):
-        assert claims.claim_offers([call], rr_last={}) == {}
+        assert claims.claim_offers([call], rr_last={}) == claims.Claims()
