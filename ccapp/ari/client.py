@@ -1,4 +1,4 @@
-"""The real ARI client: REST on httpx, events over a supervised websocket, handlers per event type.
+"""The real ARI client: REST on aiohttp, events over a supervised websocket, handlers per event type.
 
 ari = AriClient("http://127.0.0.1:8088", "ccapp", "secret", app="ccapp")
 ari.on("StasisStart", on_stasis_start)

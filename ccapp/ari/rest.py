@@ -1,4 +1,4 @@
-"""The REST half of the ARI client: one small method per ARI operation, on one `httpx.AsyncClient`."""
+"""The REST half of the ARI client: one small method per ARI operation, on one keep-alive connection pool."""
 
 from __future__ import annotations
 

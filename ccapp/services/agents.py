@@ -37,7 +37,15 @@ def change_agent_state(
     agent.state_reason = reason
     agent.pause_code = pause_code if state == AgentState.PAUSED else None
     agent.current_call = call if state in CALL_STATES else None
-    agent.save(update_fields=["state", "state_since", "state_reason", "pause_code", "current_call"])
+    # update(), not save(): a state change is logged in AgentStateChange below; save() would also write
+    # a row of the agent's configuration history (django-simple-history) for every state change.
+    Agent.objects.filter(pk=agent.pk).update(
+        state=state,
+        state_since=when,
+        state_reason=reason,
+        pause_code=agent.pause_code,
+        current_call=agent.current_call,
+    )
     AgentStateChange.objects.create(
         agent=agent, state=state, pause_code=agent.pause_code, reason=reason, at=when
     )

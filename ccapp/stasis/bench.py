@@ -211,6 +211,7 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_calls": run.peak_calls,
         "pops": run.pops,
         "load_seconds": load_seconds,
+        "cpu_seconds": time.process_time(),
     }
 
 
@@ -226,12 +227,17 @@ async def _run_driver(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
 async def _sample(run: Run, app: Any, stop: asyncio.Event) -> None:
     process = psutil.Process()
     while not stop.is_set():
         run.peak_rss = max(run.peak_rss, process.memory_info().rss)
         run.peak_sessions = max(run.peak_sessions, len(app.sessions))
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.25)
 
 
 async def bench(options: Options) -> dict[str, Any]:
@@ -252,6 +258,8 @@ async def bench(options: Options) -> dict[str, Any]:
         client.start()
         await asyncio.wait_for(client.wait_connected(), 10)
         baseline_rss = psutil.Process().memory_info().rss
+        worker, sim_process = psutil.Process(), psutil.Process(simulator.pid)
+        worker_cpu, simulator_cpu = _cpu_seconds(worker), _cpu_seconds(sim_process)
         sampler = asyncio.create_task(_sample(run, app, stop))
         spec = {"options": asdict(options), "url": url, "agent_ids": [a for a, _ in agents]}
         driven = await _run_driver(spec)
@@ -263,12 +271,21 @@ async def bench(options: Options) -> dict[str, Any]:
         await asyncio.sleep(0.5)
         stop.set()
         await asyncio.gather(sampler, return_exceptions=True)
+        cpu = {
+            "worker": _cpu_seconds(worker) - worker_cpu,
+            "simulator": _cpu_seconds(sim_process) - simulator_cpu,
+            "driver": driven["cpu_seconds"],
+        }
         await client.close()
         await app.close()
     finally:
         simulator.terminate()
         simulator.wait(10)
     report = _report(options, run, app, await sync_to_async(outcomes)(), baseline_rss, load_seconds)
+    done = max(report["calls_completed"], 1)
+    # CPU time, not wall-clock: steadier on a shared machine. The worker's figure covers all its
+    # threads (event loop and database threads) from the first call to the last call closed.
+    report["cpu_ms_per_completed_call"] = {name: round(sec * 1000 / done, 2) for name, sec in cpu.items()}
     report["machine"] = await sync_to_async(_machine)()
     return report
 

@@ -178,3 +178,19 @@ def test_it_counts_hold_seconds() -> None:
     services.append_call_event(call_id=call.pk, kind="hold", at=at(30))
     done = services.finish_call(call_id=call.pk, at=at(35))
     assert done.hold_seconds == 20.0
+
+
+def test_it_keeps_agent_state_changes_out_of_the_configuration_history() -> None:
+    queue = make_queue()
+    agent = make_agent(queue)
+    versions = agent.history.count()
+    call = services.start_call(channel_id="c1", caller_raw="13800138000", dnis="1")
+    services.claim_agent(call_id=call.pk, agent_ids=[agent.pk])
+    services.cancel_offer(call_id=call.pk, agent_id=agent.pk)
+    agent.refresh_from_db()
+    assert agent.state == AgentState.READY
+    assert list(AgentStateChange.objects.filter(agent=agent).values_list("state", flat=True)) == [
+        AgentState.READY,
+        AgentState.RINGING,
+    ]
+    assert agent.history.count() == versions

@@ -1,4 +1,4 @@
-"""The aiohttp-backed httpx transport: encoding kept, auth in a header, failures as AriConnectionError."""
+"""The REST core: encoding kept, auth in a header, failures as AriConnectionError."""
 
 from __future__ import annotations
 
