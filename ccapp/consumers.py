@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import DatabaseSyncToAsync
 from channels.exceptions import StopConsumer
@@ -26,6 +27,8 @@ from redis.exceptions import RedisError
 
 from ccapp import realtime, selectors_live
 from ccapp.desk import actions
+from ccapp.desk.build import build_id
+from ccapp.desk.failures import failure_message
 from ccapp.desk.schema import DESK_ACTIONS, STASIS_COMMANDS, WALLBOARD_ACTIONS, Message, parse
 from ccapp.errors import DomainError
 
@@ -44,6 +47,7 @@ def database_sync_to_async(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 RETRY_SECONDS = 0.05
 FORBIDDEN = 4403  # close code: authenticated socket refused (the page shows why)
+STALE = 4410  # close code: the page comes from an older deploy (it reloads)
 POP_EVENTS = frozenset({"call_offered", "call_answered"})
 
 
@@ -62,10 +66,17 @@ def language_of(scope: dict[str, Any]) -> str:
     return settings.LANGUAGE_CODE
 
 
+def page_build(scope: dict[str, Any]) -> str:
+    """The build stamp the page sent (`?build=`); empty for clients that are not our pages."""
+    query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
+    return (query.get("build") or [""])[0][:64]
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Shared plumbing: groups, snapshot, event relay, request/reply with error frames."""
 
     actions: dict[str, dict[str, tuple[type, bool]]] = {}
+    reply_group = ""  # where the stasis worker says a command of this screen failed
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # As AsyncConsumer.__call__, except that a Redis error while waiting for events is retried:
@@ -90,17 +101,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.joined: list[str] = []
         await self.accept()
+        if page_build(self.scope) not in ("", build_id()):
+            await self.refuse("stale_page", _("This screen was updated; reloading…"), STALE)
+            return
         groups = await database_sync_to_async(self.allowed_groups)()
         if groups is None:
-            with translation.override(language_of(self.scope)):
-                message = str(_("You may not open this screen."))
-            await self.send_json({"type": "error", "error_id": "forbidden", "message": message})
-            await self.close(code=FORBIDDEN)
+            await self.refuse("forbidden", _("You may not open this screen."), FORBIDDEN)
             return
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.send_snapshot()
+
+    async def refuse(self, error_id: str, message: Any, code: int) -> None:
+        """Say why the screen cannot be served, then close the socket with `code`."""
+        with translation.override(language_of(self.scope)):
+            text = str(message)
+        await self.send_json({"type": "error", "error_id": error_id, "message": text})
+        await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
@@ -129,7 +147,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(frame)
 
     async def enrich(self, frame: dict[str, Any]) -> None:
-        """Add what the screen needs beyond the event (the desk's screen pop)."""
+        """Add what the screen needs beyond the event (the desk's screen pop, a failure's message)."""
+        if frame["event"] == realtime.CommandFailed.name:
+            with translation.override(language_of(self.scope)):
+                frame["message"] = failure_message(frame["data"]["error_id"], frame["data"]["detail"])
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self.joined:
@@ -176,6 +197,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             agent_id=command.agent_id,
             args=command.args,
             request_id=request_id,
+            reply_to=self.reply_group,
         )
         await realtime.send_stasis_command(command)
         return {"sent": command.command, "call_id": command.call_id}
@@ -191,12 +213,14 @@ class DeskConsumer(LiveConsumer):
         if agent is None:
             return None
         self.agent_id = agent.pk
-        return [realtime.agent_group(agent.pk)]
+        self.reply_group = realtime.agent_group(agent.pk)
+        return [self.reply_group]
 
     def snapshot(self) -> dict[str, Any]:
         return selectors_live.desk_snapshot(self.agent_id)
 
     async def enrich(self, frame: dict[str, Any]) -> None:
+        await super().enrich(frame)
         if frame["event"] in POP_EVENTS:
             ringing = frame["event"] == "call_offered"
             call = await database_sync_to_async(selectors_live.desk_call)(
@@ -238,7 +262,8 @@ class WallboardConsumer(LiveConsumer):
         user = self.scope["user"]
         if not user.is_authenticated or not user.has_perm("ccapp.view_reports"):
             return None
-        return [realtime.WALLBOARD]
+        self.reply_group = realtime.user_group(user.pk)
+        return [realtime.WALLBOARD, self.reply_group]
 
     def snapshot(self) -> dict[str, Any]:
         return selectors_live.wallboard_snapshot()

@@ -39,6 +39,11 @@ def queue_group(queue_id: int) -> str:
     return f"queue.{queue_id}"
 
 
+def user_group(user_id: int) -> str:
+    """Group of one user's supervisor screens (answers to the commands they sent)."""
+    return f"user.{user_id}"
+
+
 @dataclass(frozen=True)
 class RealtimeEvent:
     """Base of every pushed event; `name` is past tense (call_answered, agent_state_changed)."""
@@ -122,6 +127,22 @@ class CallUpdated(RealtimeEvent):
     call_id: int
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CommandFailed(RealtimeEvent):
+    """The stasis worker refused or could not carry out a command; only the requester is told.
+
+    `error_id` is a stable slug (call_ended, already_on_hold, target_unavailable, phone_error...);
+    the screen shows its translated message. Nothing else changed.
+    """
+
+    name = "command_failed"
+    command: str
+    call_id: int | None
+    error_id: str
+    request_id: str = ""
+    detail: str = ""
 
 
 def publish(groups: list[str], event: RealtimeEvent) -> None:
@@ -303,6 +324,7 @@ class StasisCommand:
     agent_id: int | None = None
     args: dict[str, Any] = field(default_factory=dict)
     request_id: str = ""
+    reply_to: str = ""  # the group told when the command fails (the requester's screens)
 
     def payload(self) -> dict[str, Any]:
         return {"type": COMMAND_TYPE, **asdict(self)}

@@ -140,14 +140,13 @@ def create_customer(agent_id: int, user: Any, fields: dict[str, Any]) -> dict[st
 
 
 def create_ticket(agent_id: int, user: Any, fields: dict[str, Any]) -> dict[str, Any]:
-    from tickets.services import create_ticket_from_call
-
-    call = Call.objects.filter(pk=fields["call_id"]).first()
-    if call is None:
+    if not user.has_perm("tickets.add_ticket"):
+        raise PermissionDenied(_("You may not create tickets."), error_id="forbidden")
+    if not Call.objects.filter(pk=fields["call_id"]).exists():
         raise NotFound(_("No such call."), field="call_id", error_id="call_not_found")
-    desk_services.check_took_part(agent_id=agent_id, call_id=call.pk)
-    ticket = create_ticket_from_call(
-        call.pk,
+    ticket = desk_services.create_call_ticket(
+        agent_id=agent_id,
+        call_id=fields["call_id"],
         actor=user,
         subject=fields["subject"].strip()[:200] or _("Call"),
         description=fields.get("description", ""),

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from ccapp.desk import actions
+from ccapp.desk.build import build_id
 from ccapp.models import AgentState, DispositionCode, PauseCode, Queue
 
 
@@ -34,7 +35,7 @@ def _texts() -> dict[str, str]:
         "callback_scheduled": _("Callback scheduled"),
         "transfer_note": _("Note from %(agent)s"),
         "no_results": _("Nothing found"),
-        "command_failed": _("The phone system could not do that: %(reason)s"),
+        "stale": _("This screen was updated; reloading…"),
         "wrapup_left": _("Wrap-up ends in %(s)s s"),
     }
 
@@ -51,6 +52,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         "dispositions": DispositionCode.objects.filter(active=True),
         "queues": Queue.objects.filter(active=True),
         "texts": _texts(),
+        "build": build_id(),
         "callback_default": actions.scheduled_default()[:16],
     }
     return render(request, "desk/desk.html", context)
@@ -66,5 +68,6 @@ def wallboard(request: HttpRequest) -> HttpResponse:
         "pause_codes": PauseCode.objects.filter(active=True),
         "can_monitor": request.user.has_perm("ccapp.monitor_calls"),
         "texts": _texts(),
+        "build": build_id(),
     }
     return render(request, "wallboard/wallboard.html", context)

@@ -149,6 +149,24 @@ def schedule_callback(
 
 
 @transaction.atomic
+def create_call_ticket(
+    *, agent_id: int, call_id: int, actor: Any, subject: str, description: str = ""
+) -> Any:
+    """A ticket for a call the agent handles; the same subject again (a double click) is refused."""
+    from tickets.services import create_ticket_from_call
+
+    call = _agent_call(agent_id, call_id)  # locked: two clicks at once are serialized here
+    existing = call.tickets.filter(subject=subject).first()
+    if existing is not None:
+        raise Conflict(
+            _("Ticket %(number)s already exists for this call.") % {"number": existing.number},
+            field="subject",
+            error_id="ticket_exists",
+        )
+    return create_ticket_from_call(call.pk, actor=actor, subject=subject, description=description)
+
+
+@transaction.atomic
 def record_call_update(
     *, call_id: int, kind: str, agent_ids: list[int], data: dict[str, Any] | None = None
 ) -> None:
@@ -157,9 +175,3 @@ def record_call_update(
     CallEvent.objects.create(call_id=call_id, kind=kind, data=data)
     groups = [realtime.agent_group(agent_id) for agent_id in agent_ids] + [realtime.WALLBOARD]
     realtime.publish(groups, realtime.CallUpdated(call_id, kind, data))
-
-
-@transaction.atomic
-def check_took_part(*, agent_id: int, call_id: int) -> None:
-    """Raise unless this agent handles or handled the call (for tickets and callbacks from the desk)."""
-    _agent_call(agent_id, call_id)

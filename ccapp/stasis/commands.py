@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -15,7 +16,7 @@ from channels.layers import get_channel_layer
 
 from ccapp import realtime, services
 from ccapp.ari.errors import AriError
-from ccapp.models import CallOutcome
+from ccapp.models import Agent, AgentState, Call, CallOutcome
 from ccapp.stasis import db
 from ccapp.stasis.session import CallSession
 
@@ -25,6 +26,21 @@ SNOOP_ARG = "snoop"
 SUPERVISOR_ARG = "supervisor"
 # listen: hear both sides; whisper: also speak to the agent only; barge: join the call's bridge.
 SNOOP_MODES = {"listen": {"spy": "both"}, "whisper": {"spy": "both", "whisper": "out"}}
+# Commands on the sender's own call: refused when the call is no longer theirs (transferred away,
+# or a forged message that got past the web side).
+OWN_CALL_COMMANDS = frozenset(
+    {"hold", "unhold", "mute", "unmute", "record_pause", "record_resume", "hangup", "dtmf", "transfer"}
+)
+DIGITS = re.compile(r"^[0-9*#]{1,20}$")
+
+
+class CommandRefused(Exception):
+    """A command that does not apply to the call as it is now; `error_id` says why."""
+
+    def __init__(self, error_id: str, detail: str = "") -> None:
+        super().__init__(error_id)
+        self.error_id = error_id
+        self.detail = detail
 
 
 class CommandMixin:
@@ -48,28 +64,63 @@ class CommandMixin:
         return next((s for s in self.sessions.values() if s.call_id == call_id), None)
 
     async def run_command(self, message: dict[str, Any]) -> None:
-        """Carry out one command on a call this worker holds (others are ignored)."""
+        """Carry out one command on a call this worker holds (others are ignored).
+
+        A command that does not apply any more (the call ended, a double click, a target who went
+        offline, a call that is not the sender's) changes nothing and is answered with a
+        `command_failed` event to the sender's screens only.
+        """
         if message.get("command") == "dial" and message.get("agent_id"):
             # Click-to-call has no call yet. With several workers each would dial: route dial
             # commands to one worker (see docs/telephony.md).
             await self.cmd_dial(dict(message.get("args") or {}), int(message["agent_id"]))
             return
-        session = self.session_of_call(message.get("call_id"))
+        call_id = message.get("call_id")
+        session = self.session_of_call(call_id)
         if session is None:
+            # Every worker hears every command; the one that ran the call says it is over.
+            if isinstance(call_id, int) and await db.run(_ended_here, call_id, self.node):
+                await self.refuse(message, CommandRefused("call_ended"))
             return
-        command, args = message.get("command", ""), dict(message.get("args") or {})
+        command, args = str(message.get("command", "")), dict(message.get("args") or {})
         handler = getattr(self, f"cmd_{command}", None)
         if handler is None:
             log.info("unknown stasis command %r", command)
+            await self.refuse(message, CommandRefused("unknown_command"))
             return
         async with session.lock:
-            if session.ended:
-                return
             try:
+                if session.ended or session.phase == "leaving":
+                    raise CommandRefused("call_ended")
+                if command in OWN_CALL_COMMANDS and message.get("agent_id") != session.agent_id:
+                    raise CommandRefused("not_your_call")
                 await handler(session, args)
+            except CommandRefused as exc:
+                failure: CommandRefused | None = exc
             except AriError as exc:
                 log.warning("command %s on call %s failed: %s", command, session.call_id, exc)
                 await self.event(session, "command_failed", command=command, error=str(exc))
+                failure = CommandRefused("phone_error", str(exc))
+            else:
+                failure = None
+        if failure is not None:
+            await self.refuse(message, failure)
+
+    async def refuse(self, message: dict[str, Any], failure: CommandRefused) -> None:
+        """Tell the screens that sent `message` why it was not carried out."""
+        group = str(message.get("reply_to") or "")
+        if not group and message.get("agent_id"):
+            group = realtime.agent_group(int(message["agent_id"]))
+        if not group:
+            return
+        event = realtime.CommandFailed(
+            command=str(message.get("command", "")),
+            call_id=message.get("call_id"),
+            error_id=failure.error_id,
+            request_id=str(message.get("request_id", "")),
+            detail=failure.detail[:200],
+        )
+        await db.run(realtime.publish, [group], event)
 
     async def _updated(self, session: CallSession, kind: str, **data: Any) -> None:
         await db.run(services.append_call_event, call_id=session.call_id, kind=kind, data=data)
@@ -80,8 +131,10 @@ class CommandMixin:
     async def cmd_hold(self, session: CallSession, args: dict[str, Any]) -> None:
         # Asterisk sends no ChannelHold for an app's hold: music to the caller, and the agent's
         # audio cut so the caller does not hear the agent either.
-        if session.phase != "connected" or session.on_hold:
-            return
+        if session.phase != "connected":
+            raise CommandRefused("call_not_connected")
+        if session.on_hold:
+            raise CommandRefused("already_on_hold")
         await self.ari.start_moh(
             session.channel_id, moh_class=session.queue.music_class if session.queue else None
         )
@@ -91,43 +144,55 @@ class CommandMixin:
 
     async def cmd_unhold(self, session: CallSession, args: dict[str, Any]) -> None:
         if not session.on_hold:
-            return
+            raise CommandRefused("not_on_hold")
         await self.quietly(self.ari.stop_moh(session.channel_id))
         await self.quietly(self.ari.unmute(session.agent_leg, direction="in"))
         session.on_hold = False
         await self._updated(session, "unhold")
 
     async def cmd_mute(self, session: CallSession, args: dict[str, Any]) -> None:
-        if session.agent_leg:
-            await self.ari.mute(session.agent_leg, direction="in")
-            await self._updated(session, "mute")
+        if not session.agent_leg:
+            raise CommandRefused("call_not_connected")
+        await self.ari.mute(session.agent_leg, direction="in")
+        await self._updated(session, "mute")
 
     async def cmd_unmute(self, session: CallSession, args: dict[str, Any]) -> None:
-        if session.agent_leg:
-            await self.ari.unmute(session.agent_leg, direction="in")
-            await self._updated(session, "unmute")
+        if not session.agent_leg:
+            raise CommandRefused("call_not_connected")
+        await self.ari.unmute(session.agent_leg, direction="in")
+        await self._updated(session, "unmute")
 
     async def cmd_record_pause(self, session: CallSession, args: dict[str, Any]) -> None:
-        if session.recording:
-            await self.ari.pause_recording(session.recording)
-            await db.run(services.mark_recording_paused, name=session.recording, paused=True)
+        if not session.recording:
+            raise CommandRefused("not_recording")
+        await self.ari.pause_recording(session.recording)
+        await db.run(services.mark_recording_paused, name=session.recording, paused=True)
 
     async def cmd_record_resume(self, session: CallSession, args: dict[str, Any]) -> None:
-        if session.recording:
-            await self.ari.unpause_recording(session.recording)
-            await db.run(services.mark_recording_paused, name=session.recording, paused=False)
+        if not session.recording:
+            raise CommandRefused("not_recording")
+        await self.ari.unpause_recording(session.recording)
+        await db.run(services.mark_recording_paused, name=session.recording, paused=False)
 
     async def cmd_hangup(self, session: CallSession, args: dict[str, Any]) -> None:
         session.phase = "leaving"
         await self.quietly(self.ari.hangup(session.channel_id))
 
     async def cmd_dtmf(self, session: CallSession, args: dict[str, Any]) -> None:
-        await self.ari.send_dtmf(session.channel_id, str(args.get("digits", "")))
+        digits = str(args.get("digits", ""))
+        if not DIGITS.match(digits):
+            raise CommandRefused("invalid_digits")
+        if session.phase != "connected":
+            raise CommandRefused("call_not_connected")
+        await self.ari.send_dtmf(session.channel_id, digits)
 
     async def cmd_transfer(self, session: CallSession, args: dict[str, Any]) -> None:
         """Blind transfer: the agent leaves, the caller goes on as a new Call linked to this one."""
         if session.phase != "connected":
-            return
+            raise CommandRefused("call_not_connected")
+        if args.get("agent_id") and not await db.run(_agent_ready, int(args["agent_id"])):
+            # Checked before the agent leaves: the caller stays with them instead of a failover.
+            raise CommandRefused("target_unavailable")
         if args.get("kind", "blind") != "blind":
             await self.event(
                 session, "command_failed", command="transfer", error="attended transfer not supported"
@@ -186,7 +251,7 @@ class CommandMixin:
     async def cmd_listen(self, session: CallSession, args: dict[str, Any]) -> None:
         """Ring the supervisor's phone; on answer it hears (or whispers to, or joins) the call."""
         if session.phase != "connected":
-            return
+            raise CommandRefused("call_not_connected")
         mode, endpoint = str(args.get("mode", "listen")), str(args.get("endpoint", ""))
         leg = f"sup-{session.call_id}-{uuid.uuid4().hex[:8]}"
         session.monitors[leg] = mode
@@ -228,10 +293,18 @@ class CommandMixin:
     # ---- supervisors moving waiting calls ------------------------------------------------------
     async def cmd_move_queue(self, session: CallSession, args: dict[str, Any]) -> None:
         if session.phase not in ("queue", "ringing"):
-            return
+            raise CommandRefused("call_not_waiting")
         await self.release_from_queue(session)
         await self.event(session, "moved", queue=args.get("queue_id"))
         await self.enter_queue(session, int(args["queue_id"]))
+
+
+def _ended_here(call_id: int, node: str) -> bool:
+    return Call.objects.filter(pk=call_id, stasis_node=node, ended_at__isnull=False).exists()
+
+
+def _agent_ready(agent_id: int) -> bool:
+    return Agent.objects.filter(pk=agent_id, state=AgentState.READY).exists()
 
 
 def _push_update(agent_id: int, call_id: int, kind: str, data: dict[str, Any]) -> None:

@@ -47,7 +47,7 @@ def destination_check(agent_id: int, raw: str) -> tuple[str, str]:
 def _refused(agent_id: int, number: str, reason: str) -> None:
     realtime.publish(
         [realtime.agent_group(agent_id)],
-        realtime.CallUpdated(0, "dial_refused", {"number": number, "reason": reason}),
+        realtime.CommandFailed(command="dial", call_id=None, error_id=reason, detail=number),
     )
 
 

@@ -11,16 +11,14 @@ const socket = new LiveSocket("/ws/desk/", {
     if (!desk) return;
     applyDeskFrame(desk, frame);
     if (frame.event === "call_offered") toast(`${t("incoming")}: ${frame.call ? frame.call.caller : ""}`, "info");
-    if (frame.event === "call_updated" && frame.data.kind === "command_failed") {
-      toast(t("command_failed", { reason: (frame.data.data || {}).reason || (frame.data.data || {}).error || "" }), "bad");
-    }
+    if (frame.event === "command_failed") toast(frame.message, "bad");
     render();
   },
   error(frame) { toast(frame.message, "bad"); },
 });
 
-function act(action, fields, okText) {
-  return socket.send(action, fields || {}).then((data) => { if (okText) toast(okText, "ok"); return data; },
+function act(action, fields, okText, control) {
+  return socket.send(action, fields || {}, control).then((data) => { if (okText) toast(okText, "ok"); return data; },
     (error) => { toast(error.message, "bad"); throw error; });
 }
 
@@ -51,7 +49,7 @@ function renderCall(call, agent) {
   const customer = call.customer || {};
   $("pop").classList.toggle("ringing", agent.state === "ringing");
   $("caller-name").textContent = agent.state === "ringing" ? `${t("incoming")} · ${customer.name || call.caller}`
-    : (customer.known ? customer.name : t("unknown_caller"));
+    : (customer.known ? customer.name : call.customer ? t("unknown_caller") : call.caller);  // card not in yet
   $("caller-number").textContent = call.caller;
   $("vip").hidden = !customer.vip_level;
   $("tags").replaceChildren(...(customer.tags || []).map((tag) => el("span", { class: "badge" }, tag)));
@@ -91,15 +89,15 @@ setInterval(tick, 1000);  // the clocks only; the state itself comes from the so
 document.querySelectorAll("[data-state]").forEach((button) => button.addEventListener("click", () => {
   const fields = { state: button.dataset.state };
   if (fields.state === "paused") fields.pause_code = $("pause-code").value;
-  act("set_state", fields);
+  act("set_state", fields, "", button);
 }));
 
 document.querySelectorAll("[data-cmd]").forEach((button) => button.addEventListener("click", () => {
-  if (desk && desk.call) act(button.dataset.cmd, { call_id: desk.call.call_id }, t("sent"));
+  if (desk && desk.call) act(button.dataset.cmd, { call_id: desk.call.call_id }, t("sent"), button);
 }));
 
 document.querySelectorAll("[data-digit]").forEach((button) => button.addEventListener("click", () => {
-  if (desk && desk.call) act("dtmf", { call_id: desk.call.call_id, digits: button.dataset.digit });
+  if (desk && desk.call) act("dtmf", { call_id: desk.call.call_id, digits: button.dataset.digit }, "", button);
 }));
 
 $("transfer").addEventListener("submit", (event) => {
@@ -107,7 +105,7 @@ $("transfer").addEventListener("submit", (event) => {
   const form = event.target, type = form.elements.target_type.value;
   const target = type === "agent" ? form.elements.agent.value : form.elements.target.value.trim();
   act("transfer", { call_id: desk.call.call_id, kind: form.elements.kind.value, target_type: type, target,
-    note: form.elements.note.value }, t("sent"));
+    note: form.elements.note.value }, t("sent"), event.submitter);
 });
 
 $("conference").addEventListener("submit", (event) => {
@@ -117,13 +115,13 @@ $("conference").addEventListener("submit", (event) => {
 
 $("wrapup-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  act("wrapup", { call_id: desk.call.call_id, disposition: $("disposition").value, notes: $("wrapup-notes").value }, t("saved"));
+  act("wrapup", { call_id: desk.call.call_id, disposition: $("disposition").value, notes: $("wrapup-notes").value }, t("saved"), event.submitter);
 });
 
 $("ticket-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const subject = $("ticket-subject").value.trim() || $("ticket-subject").placeholder;
-  act("create_ticket", { call_id: desk.call.call_id, subject, description: $("wrapup-notes").value })
+  act("create_ticket", { call_id: desk.call.call_id, subject, description: $("wrapup-notes").value }, "", event.submitter)
     .then((data) => toast(t("ticket_created", { number: data.number }), "ok"));
 });
 
@@ -131,13 +129,13 @@ $("callback-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = event.target;
   act("callback", { call_id: desk.call.call_id, when: form.elements.when.value, note: form.elements.note.value },
-    t("callback_scheduled")).then(loadMyWork);
+    t("callback_scheduled"), event.submitter).then(loadMyWork);
 });
 
 $("new-customer").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = event.target;
-  act("create_customer", { name: form.elements.name.value, phone: form.elements.phone.value }, t("customer_created"))
+  act("create_customer", { name: form.elements.name.value, phone: form.elements.phone.value }, t("customer_created"), event.submitter)
     .then((data) => { desk.call.customer = data.customer; render(); });
 });
 
@@ -152,7 +150,7 @@ $("kb-form").addEventListener("submit", (event) => {
 
 $("dial-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  act("dial", { number: event.target.elements.number.value.trim() }, t("sent"));
+  act("dial", { number: event.target.elements.number.value.trim() }, t("sent"), event.submitter);
 });
 
 // Click-to-call from any phone number on the page (CRM numbers carry data-dial).

@@ -8,6 +8,7 @@ const FLAG_EVENTS = {
   recording_paused: ["recording_paused", true], recording_resumed: ["recording_paused", false],
 };
 const TEXTS = JSON.parse(document.getElementById("desk-texts").textContent);
+const BUILD = JSON.parse(document.getElementById("desk-build").textContent);
 
 function t(key, values) {
   let text = TEXTS[key] || key;
@@ -80,13 +81,16 @@ class LiveSocket {
   }
   open() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    this.ws = new WebSocket(`${scheme}://${location.host}${this.path}`);
+    this.ws = new WebSocket(`${scheme}://${location.host}${this.path}?build=${encodeURIComponent(BUILD)}`);
     this.ws.onopen = () => { this.delay = 500; };
     this.ws.onmessage = (message) => this.receive(JSON.parse(message.data));
     this.ws.onclose = (event) => {
       for (const [, pending] of this.pending) pending.reject({ message: t("reconnecting") });
       this.pending.clear();
       if (event.code === 4403) { this.handlers.status(t("forbidden"), "bad"); return; }
+      if (event.code === 4410) {  // the server runs a newer build: this page would speak an old protocol
+        this.handlers.status(t("stale"), "bad"); setTimeout(() => location.reload(), 1500); return;
+      }
       this.handlers.status(t("reconnecting"), "bad");
       setTimeout(() => this.open(), this.delay);
       this.delay = Math.min(this.delay * 2, 10000);
@@ -100,7 +104,14 @@ class LiveSocket {
       if (frame.type === "reply") pending.resolve(frame.data); else pending.reject(frame);
     } else if (frame.type === "error") this.handlers.error(frame);
   }
-  send(action, fields) {
+  /* Resolves with the reply's data; rejects with the error frame. `control` (a button) is disabled
+     until the answer comes, so a double click sends one request. */
+  send(action, fields, control) {
+    if (control) control.disabled = true;
+    const done = () => { if (control) control.disabled = false; };
+    return this.request(action, fields).then((data) => { done(); return data; }, (error) => { done(); throw error; });
+  }
+  request(action, fields) {
     const id = `m${++this.seq}`;
     return new Promise((resolve, reject) => {
       if (this.ws.readyState !== WebSocket.OPEN) { reject({ message: t("reconnecting") }); return; }

@@ -7,7 +7,10 @@ const CONF = JSON.parse(document.getElementById("wallboard-conf").textContent);
 const socket = new LiveSocket("/ws/wallboard/", {
   status: showStatus,
   snapshot(data) { board = data; render(); },
-  event(frame) { if (board) { applyWallboardFrame(board, frame); render(); } },
+  event(frame) {
+    if (frame.event === "command_failed") toast(frame.message, "bad");
+    else if (board) { applyWallboardFrame(board, frame); render(); }
+  },
   error(frame) { toast(frame.message, "bad"); },
 });
 
@@ -83,7 +86,8 @@ function monitorFields(callId, mode) {
 function button(text, onClick, testid) {
   const node = el("button", { type: "button", class: "small" }, text);
   if (testid) node.dataset.testid = testid;
-  node.addEventListener("click", onClick);
+  // Disabled until the answer comes: a double click sends one request.
+  node.addEventListener("click", () => { node.disabled = true; onClick().finally(() => { node.disabled = false; }); });
   return node;
 }
 

@@ -126,6 +126,8 @@ def test_an_agent_takes_a_call_holds_transfers_and_the_second_agent_wraps_up(wor
 
         alice.find_element("id", "btn-hold").click()
         wait(alice, lambda d: "hold" in text_of(d, "flags").lower())
+        alice.find_element("id", "btn-hold").click()  # again: the worker refuses, the screen says why
+        wait(alice, lambda d: "already on hold" in text_of(d, "toast"))
 
         from selenium.webdriver.support.ui import Select
 
@@ -139,7 +141,7 @@ def test_an_agent_takes_a_call_holds_transfers_and_the_second_agent_wraps_up(wor
 
         wait(bob, state_is("on_call"))
         wait(bob, lambda d: "wants a refund" in text_of(d, "note"))
-        assert "Zhang Wei" in text_of(bob, "caller-name")
+        wait(bob, lambda d: "Zhang Wei" in text_of(d, "caller-name"))
         bob.save_screenshot(str(SHOTS / "desk-transfer-note.png"))
 
         Select(bob.find_element("id", "disposition")).select_by_value("solved")

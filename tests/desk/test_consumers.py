@@ -97,6 +97,7 @@ async def test_it_relays_a_command_on_the_agents_own_call_to_the_stasis_worker(f
         "agent_id": floor.alice.pk,
         "args": {"digits": "12#"},
         "request_id": "k1",
+        "reply_to": realtime.agent_group(floor.alice.pk),
     }
     await alice.disconnect()
 

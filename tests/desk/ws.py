@@ -17,11 +17,12 @@ class WsClient(ApplicationCommunicator):
     """Speak the ASGI websocket protocol to an application, as a browser's socket would."""
 
     def __init__(self, application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> None:
+        path, _, query = path.partition("?")
         scope = {
             "type": "websocket",
             "path": path,
             "raw_path": path.encode(),
-            "query_string": b"",
+            "query_string": query.encode(),
             "headers": headers,
             "subprotocols": [],
             "client": ("127.0.0.1", 50000),

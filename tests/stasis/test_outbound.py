@@ -45,7 +45,7 @@ async def test_given_an_agent_without_the_right_when_dialing_abroad_then_the_cal
     agent = await sync(make_agent)()
     listener = await AsyncListener().join(realtime.agent_group(agent.pk))
     await dial(agent.pk, "+1 212 555 0100")
-    refused = await listener.until("call_updated")
-    assert (refused["kind"], refused["data"]["reason"]) == ("dial_refused", "international_not_allowed")
+    refused = await listener.until("command_failed")
+    assert (refused["command"], refused["error_id"]) == ("dial", "international_not_allowed")
     assert not [r for r in sim.requests if r.method == "POST" and r.path.startswith("/channels/")]
     assert await sync(lambda: Call.objects.count())() == 0
