@@ -95,6 +95,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             try:
                 return await self.channel_layer.receive(self.channel_name)
             except RedisError:
+                # redis-py's read timeout can swallow a cancellation that lands at the same moment:
+                # retrying then would keep a closed socket's consumer alive for ever.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from None
                 log.warning("channel layer read failed; retrying", exc_info=True)
                 await asyncio.sleep(RETRY_SECONDS)
 
@@ -245,8 +250,9 @@ class DeskConsumer(LiveConsumer):
             "callback": lambda: actions.callback(agent_id, fields),
             "create_customer": lambda: actions.create_customer(agent_id, user, fields),
             "create_ticket": lambda: actions.create_ticket(agent_id, user, fields),
-            "kb_search": lambda: actions.kb_search(fields),
-            "timeline": lambda: actions.timeline(fields),
+            "kb_search": lambda: actions.kb_search(user, fields),
+            "kb_suggest": lambda: actions.kb_suggest(agent_id, user, fields),
+            "timeline": lambda: actions.timeline(user, fields),
             "my_work": lambda: actions.my_work(agent_id, user),
             "agents": lambda: actions.agents_list(agent_id),
         }

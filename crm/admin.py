@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
@@ -26,11 +29,23 @@ class HistoryAdmin(SimpleHistoryAdmin, ModelAdmin):
     """Unfold look with simple-history's change log."""
 
 
+def dial_link(number: str) -> str:
+    """Click-to-call: opens (or reuses) the agent's desk tab, which dials the number."""
+    if not number:
+        return ""
+    url = f"{reverse('desk')}?{urlencode({'dial': number})}"
+    return format_html('<a href="{}" target="ccapp-desk">☎ {}</a>', url, _("Call"))
+
+
 class PhoneInline(TabularInline):
     model = CustomerPhone
     extra = 0
-    fields = ["raw", "label", "number", "extension", "valid"]
-    readonly_fields = ["number", "extension", "valid"]
+    fields = ["raw", "label", "number", "extension", "valid", "call"]
+    readonly_fields = ["number", "extension", "valid", "call"]
+
+    @admin.display(description=_("Call"))
+    def call(self, obj: CustomerPhone) -> str:
+        return dial_link(obj.number)
 
 
 class EmailInline(TabularInline):

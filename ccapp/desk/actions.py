@@ -10,13 +10,12 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ccapp import realtime, selectors_live
+from ccapp.desk import assist
 from ccapp.desk.schema import BadMessage
 from ccapp.errors import Conflict, DomainError, NotFound, PermissionDenied
 from ccapp.models import Agent, AgentState, Call, CallbackRequest, CallbackStatus, IVRFlow, Queue, Voicemail
 from ccapp.models.agents import endpoint_validator
 from ccapp.services import desk as desk_services
-
-KB_RESULTS = 5
 
 
 def agent_of(user: Any) -> Agent | None:
@@ -154,28 +153,33 @@ def create_ticket(agent_id: int, user: Any, fields: dict[str, Any]) -> dict[str,
     return {"ticket_id": ticket.pk, "number": ticket.number, "url": f"/tickets/{ticket.pk}/"}
 
 
-def kb_search(fields: dict[str, Any]) -> dict[str, Any]:
-    from crm.kb.search import search_articles
-
-    # Lexical only: fast, and the web process does not load the sentence encoder.
-    hits = search_articles(fields["q"], limit=KB_RESULTS, methods=("lexical",))
-    return {
-        "articles": [
-            {
-                "title": h.article.title,
-                "slug": h.article.slug,
-                "snippet": h.snippet,
-                "url": f"/crm/help/{h.article.slug}/",
-            }
-            for h in hits
-        ]
-    }
+def _may(user: Any, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(_("You may not see this."), error_id="forbidden")
 
 
-def timeline(fields: dict[str, Any]) -> dict[str, Any]:
+def kb_search(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    _may(user, "crm.view_article")
+    return {"articles": assist.articles(fields["q"])}
+
+
+def kb_suggest(agent_id: int, user: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """Articles for the caller of the agent's call (their own calls only)."""
+    _may(user, "crm.view_article")
+    call = Call.objects.select_related("queue").filter(pk=fields["call_id"]).first()
+    if call is None:
+        raise NotFound(_("No such call."), field="call_id", error_id="call_not_found")
+    current = Agent.objects.filter(pk=agent_id).values_list("current_call_id", flat=True).first()
+    if current != call.pk and call.agent_id != agent_id:
+        raise PermissionDenied(_("This call is not yours."), field="call_id", error_id="not_your_call")
+    return assist.suggestions(call)
+
+
+def timeline(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
     from crm.selectors import interaction_dict
     from crm.selectors import timeline as crm_timeline
 
+    _may(user, "crm.view_customer")
     return {"items": [interaction_dict(i) for i in crm_timeline(fields["customer_id"])[:20]]}
 
 

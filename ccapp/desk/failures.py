@@ -16,7 +16,7 @@ COMMAND_FAILURES = {
     "invalid_digits": _("Digits may only be 0-9, * and #."),
     "target_unavailable": _("The transfer target is no longer available; the caller stays with you."),
     "call_not_waiting": _("This call is not waiting in a queue."),
-    "unknown_command": _("The phone system does not know this command; reload the page."),
+    "unknown_command": _("The phone system does not support this command."),
     "invalid_number": _("Enter a phone number."),
     "premium_not_allowed": _("You may not call premium-rate numbers."),
     "international_not_allowed": _("You may not call international numbers."),

@@ -25,6 +25,7 @@ DESK_ACTIONS: dict[str, dict[str, tuple[type, bool]]] = {
     "create_customer": {"name": (str, True), "phone": (str, True), "call_id": (int, False)},
     "create_ticket": {**CALL, "subject": (str, True), "description": (str, False)},
     "kb_search": {"q": (str, True)},
+    "kb_suggest": CALL,
     "timeline": {"customer_id": (int, True)},
     "my_work": {},
     "agents": {},

@@ -35,6 +35,8 @@ def _texts() -> dict[str, str]:
         "callback_scheduled": _("Callback scheduled"),
         "transfer_note": _("Note from %(agent)s"),
         "no_results": _("Nothing found"),
+        "internal": _("internal"),
+        "suggested_from": _("From"),
         "stale": _("This screen was updated; reloading…"),
         "wrapup_left": _("Wrap-up ends in %(s)s s"),
     }

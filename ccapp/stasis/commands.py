@@ -55,6 +55,9 @@ class CommandMixin:
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis hiccup: keep listening
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():  # a cancel swallowed by redis-py's timeout
+                    raise asyncio.CancelledError from None
                 await asyncio.sleep(0.1)
                 continue
             if message.get("type") == realtime.COMMAND_TYPE:

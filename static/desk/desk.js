@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 
 const socket = new LiveSocket("/ws/desk/", {
   status: showStatus,
-  snapshot(data) { desk = data; render(); loadMyWork(); },
+  snapshot(data) { desk = data; render(); loadMyWork(); dialFromLink(); },
   event(frame) {
     if (!desk) return;
     applyDeskFrame(desk, frame);
@@ -42,6 +42,7 @@ function render() {
   // Notes, disposition and a ticket can be done while talking, and must be in wrap-up.
   $("wrapup").hidden = !(showCall && agent.state !== "ringing");
   if (showCall) renderCall(call, agent);
+  else { $("kb-suggest").hidden = true; $("kb-suggest").dataset.call = ""; }
   tick();
 }
 
@@ -51,6 +52,7 @@ function renderCall(call, agent) {
   $("caller-name").textContent = agent.state === "ringing" ? `${t("incoming")} · ${customer.name || call.caller}`
     : (customer.known ? customer.name : call.customer ? t("unknown_caller") : call.caller);  // card not in yet
   $("caller-number").textContent = call.caller;
+  $("caller-number").dataset.dial = call.caller;
   $("vip").hidden = !customer.vip_level;
   $("tags").replaceChildren(...(customer.tags || []).map((tag) => el("span", { class: "badge" }, tag)));
   const ivr = call.ivr_path.length ? `IVR ${call.ivr_path.join(" → ")} ${JSON.stringify(call.ivr_digits)}` : "";
@@ -62,7 +64,9 @@ function renderCall(call, agent) {
   $("flags").replaceChildren(...["held", "muted", "recording_paused"].filter((f) => call[f])
     .map((f) => el("span", { class: "badge warn" }, t(f))), ...(call.ended ? [el("span", { class: "badge" }, t("ended"))] : []));
   const extra = [];
-  for (const ticket of customer.open_tickets || []) extra.push(el("li", {}, `🎫 ${ticket.number || ""} ${ticket.subject || ""}`));
+  for (const ticket of customer.open_tickets || []) {
+    extra.push(el("li", {}, "🎫 ", el("a", { href: ticket.url, target: "_blank" }, ticket.title), ` · ${ticket.status}`));
+  }
   for (const item of customer.recent || []) extra.push(el("li", {}, `${item.at.slice(0, 16)} ${item.kind} ${item.summary}`));
   if (customer.last_csat !== null && customer.last_csat !== undefined) extra.push(el("li", {}, `CSAT ${customer.last_csat}`));
   $("customer-extra").replaceChildren(el("ul", { class: "list" }, ...extra));
@@ -73,6 +77,7 @@ function renderCall(call, agent) {
   if (document.activeElement !== $("disposition") && call.disposition) $("disposition").value = call.disposition;
   if (!$("ticket-subject").value) $("ticket-subject").placeholder = `${customer.name || call.caller}`;
   if (customer.known && $("timeline").dataset.customer !== String(customer.customer_id)) loadTimeline(customer.customer_id);
+  if (agent.state !== "ringing" && $("kb-suggest").dataset.call !== String(call.call_id)) loadSuggestions(call.call_id);
 }
 
 function tick() {
@@ -115,7 +120,10 @@ $("conference").addEventListener("submit", (event) => {
 
 $("wrapup-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  act("wrapup", { call_id: desk.call.call_id, disposition: $("disposition").value, notes: $("wrapup-notes").value }, t("saved"), event.submitter);
+  const ready = event.submitter && event.submitter.dataset.ready;
+  act("wrapup", { call_id: desk.call.call_id, disposition: $("disposition").value, notes: $("wrapup-notes").value },
+    ready ? "" : t("saved"), event.submitter)
+    .then(() => { if (ready) return act("set_state", { state: "ready" }, "", event.submitter); }, () => {});
 });
 
 $("ticket-form").addEventListener("submit", (event) => {
@@ -141,12 +149,25 @@ $("new-customer").addEventListener("submit", (event) => {
 
 $("kb-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  act("kb_search", { q: event.target.elements.q.value }).then((data) => {
-    $("kb-results").replaceChildren(...(data.articles.length ? data.articles.map((a) =>
-      el("li", {}, el("a", { href: a.url, target: "_blank" }, a.title), el("div", { class: "muted", innerHTML: a.snippet })))
-      : [el("li", { class: "muted" }, t("no_results"))]));
-  });
+  act("kb_search", { q: event.target.elements.q.value }, "", event.submitter)
+    .then((data) => showArticles($("kb-results"), data.articles));
 });
+
+function showArticles(list, articles) {
+  list.replaceChildren(...(articles.length ? articles.map((a) => el("li", {},
+    el("a", { href: a.url, target: "_blank" }, a.title), a.internal ? el("span", { class: "badge" }, t("internal")) : "",
+    el("div", { class: "muted", innerHTML: a.snippet }))) : [el("li", { class: "muted" }, t("no_results"))]));
+}
+
+function loadSuggestions(callId) {
+  $("kb-suggest").dataset.call = String(callId);
+  act("kb_suggest", { call_id: callId }).then((data) => {
+    if (!desk.call || desk.call.call_id !== data.call_id) return;
+    $("kb-suggest").hidden = false;
+    $("kb-context").textContent = data.context.length ? `${t("suggested_from")}: ${data.context.join(" · ").slice(0, 160)}` : "";
+    showArticles($("kb-suggested"), data.articles);
+  }, () => {});
+}
 
 $("dial-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -158,6 +179,17 @@ document.addEventListener("click", (event) => {
   const link = event.target.closest("[data-dial]");
   if (link) { event.preventDefault(); act("dial", { number: link.dataset.dial }, t("sent")); }
 });
+
+/* Click-to-call from the CRM: its links open this tab (window name "ccapp-desk") with ?dial=. The
+   parameter is dropped at once, so a reload does not call again. */
+window.name = "ccapp-desk";
+function dialFromLink() {
+  const params = new URLSearchParams(location.search), number = params.get("dial");
+  if (!number) return;
+  params.delete("dial");
+  history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
+  act("dial", { number }, t("sent"));
+}
 
 function loadTimeline(customerId) {
   $("timeline").dataset.customer = String(customerId);

@@ -17,7 +17,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from ccapp.models import Agent, AgentState, DispositionCode, PauseCode, Queue, QueueMember
 from tests.desk.ws import WsClient
 from tests.factories import make_user
-from tests.stasis.conftest import sim, worker  # noqa: F401  (fixtures: the simulator and the real worker)
+from tests.stasis.conftest import _fresh_channel_layer, sim, worker  # noqa: F401  (fixtures; the first is autouse)
 
 
 @dataclass

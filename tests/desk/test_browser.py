@@ -80,6 +80,7 @@ def state_is(state: str):
 
 @pytest.fixture
 def world(db) -> Iterator[tuple[Floor, Any, Any]]:
+    from crm.kb.services import save_article
     from crm.services import create_customer
 
     floor = make_floor()
@@ -87,6 +88,8 @@ def world(db) -> Iterator[tuple[Floor, Any, Any]]:
     flow = IVRFlow.objects.create(name="Hotline", code="hotline", graph=MENU)
     InboundRoute.objects.create(dnis="4200", name="hotline", flow=flow)
     create_customer(name="Zhang Wei 张伟", phones=["13800138000"], vip_level=2, tags=["gold"])
+    body = "<p>What the sales line can do about refunds and orders.</p>"
+    save_article(title="Sales hotline: refunds", body=body, language="en", status="published")
     loop = LoopThread()
     sim = loop.run(Simulator.start(time_factor=FACTOR))
     client, app = loop.run(start_worker(sim))
@@ -122,6 +125,7 @@ def test_an_agent_takes_a_call_holds_transfers_and_the_second_agent_wraps_up(wor
         wait(alice, lambda d: "Zhang Wei" in text_of(d, "caller-name"))
         assert alice.find_element("id", "vip").is_displayed()
         assert "hotline" in text_of(alice, "call-meta").lower() or "menu" in text_of(alice, "call-meta")
+        wait(alice, lambda d: "Sales hotline: refunds" in text_of(d, "kb-suggested"))  # from the queue
         alice.save_screenshot(str(SHOTS / "desk-screen-pop.png"))
 
         alice.find_element("id", "btn-hold").click()

@@ -251,7 +251,8 @@ async def test_it_tells_a_page_from_an_older_deploy_to_reload(floor) -> None:
     stale = await connect("/ws/desk/?build=0ld", floor.alice.user)
     frame = await stale.receive_json_from()
     assert (frame["type"], frame["error_id"]) == ("error", "stale_page")
-    assert "reloading" in frame["message"]
+    with translation.override(settings.LANGUAGE_CODE):
+        assert frame["message"] == translation.gettext("This screen was updated; reloading…")
     closed = await stale.next_output(3)
     assert (closed["type"], closed["code"]) == ("websocket.close", 4410)
 

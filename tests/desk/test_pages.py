@@ -60,3 +60,22 @@ def test_it_answers_on_the_socket_in_the_pages_language(cookies, accept, expecte
 
     scope = {"cookies": cookies, "headers": [(b"accept-language", accept.encode())]}
     assert language_of(scope) == expected
+
+
+def test_it_stamps_both_pages_with_the_build_the_socket_checks(floor: Floor) -> None:
+    from ccapp.desk.build import build_id
+
+    stamp = f'<script id="desk-build" type="application/json">"{build_id()}"</script>'
+    assert stamp in client_for(floor.alice.user).get("/desk/").content.decode()
+    assert stamp in client_for(floor.boss).get("/wallboard/").content.decode()
+
+
+def test_it_links_crm_numbers_to_click_to_call_on_the_desk(floor: Floor) -> None:
+    from crm.services import create_customer
+    from tickets.services import create_ticket
+
+    customer = create_customer(name="Zhang Wei", phones=["13800138000"])
+    ticket = create_ticket(subject="Refund", customer=customer, requester_phone="+8613800138000")
+    call = '<a href="/desk/?dial=%2B8613800138000" target="ccapp-desk"'
+    assert call in client_for(floor.boss).get(f"/admin/crm/customer/{customer.pk}/change/").content.decode()
+    assert call in client_for(floor.alice.user).get(f"/tickets/{ticket.pk}/").content.decode()

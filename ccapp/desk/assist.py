@@ -1,0 +1,59 @@
+"""Knowledge-base articles for the agent's side panel: a search box, and suggestions for this caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from ccapp.models import Call
+from ccapp.selectors_live import customer_card
+
+RESULTS = 5
+# Timeline entries whose summaries say what the customer wanted before (a ticket's subject...).
+CONTEXT_KINDS = frozenset({"ticket", "chat", "email", "note"})
+CONTEXT_ITEMS = 5
+
+
+def call_context(call: Call) -> list[str]:
+    """What the call tells about the caller's question, most specific first.
+
+    The transfer note and the agent's notes, the IVR nodes the caller went through, the queue, then
+    the customer's open tickets and recent ticket, chat and email subjects. Search takes the first
+    500 characters, so the order matters.
+    """
+    variables = call.variables or {}
+    parts = [str(variables.get("transfer_note", "")), call.notes or ""]
+    parts += [str(node) for node in call.ivr_path or []]
+    if call.queue is not None:
+        parts.append(call.queue.name)
+    card = customer_card(call.caller or call.caller_raw) if (call.caller or call.caller_raw) else {}
+    parts += [str(t.get("title", "")) for t in card.get("open_tickets", [])[:CONTEXT_ITEMS]]
+    parts += [i["summary"] for i in card.get("recent", []) if i["kind"] in CONTEXT_KINDS][:CONTEXT_ITEMS]
+    return list(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+
+
+def articles(query: str) -> list[dict[str, Any]]:
+    """Published articles for a question, best first (full text only: the web process loads no encoder)."""
+    from crm.kb.search import search_articles
+    from crm.models import ArticleAudience
+
+    rows = []
+    for hit in search_articles(query, limit=RESULTS, methods=("lexical",)):
+        article = hit.article
+        internal = article.audience == ArticleAudience.INTERNAL
+        # The help center shows public articles only; agents read internal ones in the admin.
+        url = (
+            reverse("admin:crm_article_change", args=[article.pk])
+            if internal
+            else reverse("crm:help-article", args=[article.slug])
+        )
+        row = {"title": article.title, "slug": article.slug, "snippet": hit.snippet}
+        rows.append({**row, "internal": internal, "url": url})
+    return rows
+
+
+def suggestions(call: Call) -> dict[str, Any]:
+    """Articles suggested for the caller of `call`, and the words they were found from."""
+    context = call_context(call)
+    return {"call_id": call.pk, "context": context, "articles": articles(" ".join(context))}
