@@ -6,12 +6,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from ccapp import models as m
+from ccapp.audio.access import audible_recordings, audible_voicemails, audio_url
 
 
 class HistoryAdmin(SimpleHistoryAdmin, ModelAdmin):
@@ -56,11 +58,41 @@ class CallEventInline(TabularInline):
         return False
 
 
-class RecordingInline(TabularInline):
+class AudioPlayer:
+    """A `player` column: the browser's audio player for a copied recording, else where its audio is."""
+
+    @admin.display(description=_("listen"))
+    def player(self, row: m.Recording | m.Voicemail) -> str:
+        url = audio_url(row) if row.pk else None
+        if url is None:
+            return f"{row.get_file_state_display()} {row.fetch_error}".strip()
+        return format_html('<audio controls preload="none" src="{}"></audio>', url)
+
+
+class RecordingInline(AudioPlayer, TabularInline):
     model = m.Recording
     extra = 0
     can_delete = False
-    readonly_fields = ["name", "file", "duration_seconds", "started_at", "state"]
+    fields = readonly_fields = [
+        "name", "player", "duration_seconds", "paused_seconds", "size_bytes", "started_at", "state"
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        # Only the recordings this user may hear are listed (agents: their own calls).
+        return audible_recordings(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class VoicemailInline(AudioPlayer, TabularInline):
+    model = m.Voicemail
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["created_at", "queue", "player", "duration_seconds", "handled_at"]
+
+    def get_queryset(self, request):
+        return audible_voicemails(request.user)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -190,26 +222,34 @@ class CallAdmin(ModelAdmin):
     list_select_related = ["queue", "agent__user", "customer"]
     date_hierarchy = "arrived_at"
     readonly_fields = [f.name for f in m.Call._meta.fields]
-    inlines = [CallEventInline, RecordingInline]
+    inlines = [CallEventInline, RecordingInline, VoicemailInline]
 
     def has_add_permission(self, request) -> bool:
         return False
 
 
 @admin.register(m.Recording)
-class RecordingAdmin(ModelAdmin):
-    list_display = ["name", "call", "duration_seconds", "started_at", "state"]
+class RecordingAdmin(AudioPlayer, ModelAdmin):
+    list_display = ["name", "call", "duration_seconds", "started_at", "state", "file_state", "player"]
+    list_filter = ["file_state"]
     search_fields = ["name", "call__caller"]
     list_select_related = ["call"]
-    readonly_fields = [f.name for f in m.Recording._meta.fields]
+    readonly_fields = ["player", *(f.name for f in m.Recording._meta.fields)]
+
+    def get_queryset(self, request):
+        return audible_recordings(request.user)
 
 
 @admin.register(m.Voicemail)
-class VoicemailAdmin(ModelAdmin):
-    list_display = ["created_at", "caller", "queue", "duration_seconds", "handled_at"]
-    list_filter = ["queue"]
+class VoicemailAdmin(AudioPlayer, ModelAdmin):
+    list_display = ["created_at", "caller", "queue", "duration_seconds", "handled_at", "player"]
+    list_filter = ["queue", "file_state"]
     search_fields = ["caller", "customer__name"]
     list_select_related = ["queue", "customer"]
+    readonly_fields = ["player", "recording_name", "file", "file_state", "size_bytes", "fetch_error"]
+
+    def get_queryset(self, request):
+        return audible_voicemails(request.user).select_related("queue", "customer")
 
 
 @admin.register(m.CallbackRequest)

@@ -61,7 +61,7 @@ def _supervisor_may(app: str, model: str, codename: str) -> bool:
     if app == "ccapp":
         return (
             model in SUPERVISOR_CCAPP_MODELS
-            or codename in {"handle_calls", "monitor_calls", "view_reports"}
+            or codename in {"handle_calls", "monitor_calls", "view_reports", "listen_recordings"}
             or codename.startswith("view_")
         )
     return app == "auth" and codename == "view_user"

@@ -159,6 +159,12 @@ ARI_URL = env_str("ARI_URL", "http://127.0.0.1:8088")
 ARI_USERNAME = env_str("ARI_USERNAME", "ccapp")
 ARI_PASSWORD = env_str("ARI_PASSWORD", "ccapp")
 ARI_APP = env_str("ARI_APP", "ccapp")
+# Call recordings and voicemails are copied from Asterisk into MEDIA_ROOT by a Celery task
+# (GET /recordings/stored/{name}/file), retried with a growing delay, then marked failed.
+RECORDING_FETCH_TIMEOUT = env_int("RECORDING_FETCH_TIMEOUT", 30)
+RECORDING_FETCH_RETRIES = env_int("RECORDING_FETCH_RETRIES", 5)
+# Delete Asterisk's copy once ours is written and checked (size and WAV header).
+RECORDINGS_DELETE_FROM_ASTERISK = env_bool("RECORDINGS_DELETE_FROM_ASTERISK", False)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

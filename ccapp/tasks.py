@@ -9,9 +9,40 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 
-from ccapp.models import CallbackRequest, CallEvent, Voicemail
+from ccapp.models import CallbackRequest, CallEvent, FileState, Voicemail
 
 log = logging.getLogger(__name__)
+RETRY_DELAY_CAP = 300  # seconds between copy attempts, at most
+
+
+def _copy(task, kind: str, pk: int) -> str:
+    """One attempt to copy audio from Asterisk; retried with a growing delay, then marked failed."""
+    from ccapp import services
+    from ccapp.audio.fetch import CopyFailed, copy_audio
+
+    try:
+        return copy_audio(kind, pk)
+    except CopyFailed as exc:
+        if task.request.retries < settings.RECORDING_FETCH_RETRIES:
+            log.info("copy of %s %s failed (%s), retrying", kind, pk, exc)
+            raise task.retry(countdown=min(RETRY_DELAY_CAP, 5 * 2**task.request.retries)) from exc
+        log.warning("copy of %s %s failed for good: %s", kind, pk, exc)
+        services.fail_audio(kind=kind, pk=pk, reason=exc.reason)
+        return f"failed:{exc.reason}"
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def fetch_recording(self, recording_id: int) -> str:
+    """Copy a finished call recording from Asterisk into MEDIA_ROOT (idempotent)."""
+    return _copy(self, "recording", recording_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def fetch_voicemail(self, voicemail_id: int) -> str:
+    """Copy a voicemail's audio from Asterisk, then mail it to the mailbox owners (idempotent)."""
+    outcome = _copy(self, "voicemail", voicemail_id)
+    notify_voicemail.delay(voicemail_id)
+    return outcome
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -42,9 +73,11 @@ def notify_voicemail(voicemail_id: int) -> str:
             from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
             to=recipients,
         )
-        if voicemail.file and voicemail.file.storage.exists(voicemail.file.name):
+        if voicemail.file_state == FileState.STORED and voicemail.file.storage.exists(voicemail.file.name):
             with voicemail.file.open("rb") as audio:
                 message.attach(voicemail.file.name.rsplit("/", 1)[-1], audio.read(), "audio/wav")
+        elif voicemail.file_state == FileState.FAILED:
+            message.body += "\nThe audio could not be copied from the phone system."
         message.send()
     with transaction.atomic():
         if (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ccapp import models as m
+from ccapp.audio.access import audio_url
 
 
 class ConfigSerializer(serializers.ModelSerializer):
@@ -79,8 +80,22 @@ class CallEventSerializer(serializers.ModelSerializer):
         fields = ["at", "kind", "data"]
 
 
+class RecordingSerializer(serializers.ModelSerializer):
+    audio_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = m.Recording
+        fields = ["id", "name", "started_at", "ended_at", "duration_seconds", "paused_seconds", "state",
+                  "file_state", "size_bytes", "fetch_error", "audio_url"]  # fmt: skip
+
+    def get_audio_url(self, recording: m.Recording) -> str | None:
+        """Where the browser fetches the audio (the user's session is checked there)."""
+        return audio_url(recording)
+
+
 class CallSerializer(serializers.ModelSerializer):
     events = CallEventSerializer(many=True, read_only=True)
+    recordings = RecordingSerializer(many=True, read_only=True)
 
     class Meta:
         model = m.Call

@@ -59,7 +59,7 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
 
 class CallViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ModelPermissions]
-    queryset = m.Call.objects.select_related("queue", "agent").prefetch_related("events")
+    queryset = m.Call.objects.select_related("queue", "agent").prefetch_related("events", "recordings")
     serializer_class = s.CallSerializer
 
     def get_queryset(self):

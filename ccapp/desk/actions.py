@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ccapp import realtime, selectors_live
+from ccapp.audio.access import audio_url
 from ccapp.desk import assist
 from ccapp.desk.schema import BadMessage
 from ccapp.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -205,6 +206,7 @@ def my_work(agent_id: int, user: Any) -> dict[str, Any]:
                 "caller": v.caller,
                 "at": v.created_at.isoformat(),
                 "seconds": round(v.duration_seconds),
+                "audio": audio_url(v),
             }
             for v in voicemails
         ],

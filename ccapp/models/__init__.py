@@ -9,6 +9,7 @@ from ccapp.models.calls import (
     CallDirection,
     CallEvent,
     CallOutcome,
+    FileState,
     Recording,
     Voicemail,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "CallbackResult",
     "CallbackStatus",
     "DispositionCode",
+    "FileState",
     "Holiday",
     "IVRFlow",
     "InboundRoute",

@@ -153,6 +153,14 @@ class CallEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+class FileState(models.TextChoices):
+    """Where the audio of a recording or voicemail is: still on Asterisk, copied here, or lost."""
+
+    PENDING = "pending", _("On Asterisk")
+    STORED = "stored", _("Stored")
+    FAILED = "failed", _("Copy failed")
+
+
 class Recording(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")
     name = models.CharField(_("recording name"), max_length=128, unique=True)
@@ -163,12 +171,19 @@ class Recording(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     duration_seconds = models.FloatField(_("duration (s)"), default=0)
     paused_seconds = models.FloatField(_("paused (s)"), default=0)
+    paused_since = models.DateTimeField(null=True, blank=True, editable=False)
     state = models.CharField(max_length=16, default="recording")
+    file_state = models.CharField(
+        _("audio"), max_length=8, choices=FileState.choices, default=FileState.PENDING
+    )
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    fetch_error = models.CharField(_("copy error"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
         verbose_name = _("recording")
         verbose_name_plural = _("recordings")
+        permissions = [("listen_recordings", _("Can listen to every call recording and voicemail"))]
 
     def __str__(self) -> str:
         return self.name
@@ -185,8 +200,14 @@ class Voicemail(models.Model):
     customer = models.ForeignKey(
         "crm.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="voicemails"
     )
+    recording_name = models.CharField(_("recording name"), max_length=128, blank=True)
     file = models.FileField(_("file"), upload_to="voicemail/%Y/%m/%d", blank=True)
     duration_seconds = models.FloatField(_("duration (s)"), default=0)
+    file_state = models.CharField(
+        _("audio"), max_length=8, choices=FileState.choices, default=FileState.PENDING
+    )
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    fetch_error = models.CharField(_("copy error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("left at"), default=timezone.now, db_index=True)
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
     handled_by = models.ForeignKey(

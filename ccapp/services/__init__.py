@@ -20,14 +20,18 @@ from ccapp.services.calls import (
     start_transferred_call,
 )
 from ccapp.services.media import (
+    AudioCopyError,
+    fail_audio,
     finish_recording,
     mark_recording_paused,
     record_survey,
     save_recording,
     save_voicemail,
+    store_audio,
 )
 
 __all__ = [
+    "AudioCopyError",
     "answer_call",
     "append_call_event",
     "cancel_callback",
@@ -36,6 +40,7 @@ __all__ = [
     "dial_callback_customer",
     "end_wrapup",
     "enqueue_call",
+    "fail_audio",
     "finish_call",
     "finish_callback_attempt",
     "finish_recording",
@@ -52,4 +57,5 @@ __all__ = [
     "start_call",
     "start_callback_attempt",
     "start_transferred_call",
+    "store_audio",
 ]

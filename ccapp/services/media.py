@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from ccapp.models import Call, CallEvent, CallOutcome, Recording, Voicemail
+from ccapp import realtime
+from ccapp.models import Call, CallEvent, CallOutcome, FileState, Recording, Voicemail
 
 
 @transaction.atomic
-def save_recording(
-    *, call_id: int, name: str, legs: list[str], file_name: str = "", at: datetime | None = None
-) -> Recording:
-    """Register a recording that just started on a call (idempotent by name)."""
+def save_recording(*, call_id: int, name: str, legs: list[str], at: datetime | None = None) -> Recording:
+    """Register a recording that just started on a call (idempotent by name); its audio stays on Asterisk."""
     recording, created = Recording.objects.get_or_create(
-        name=name,
-        defaults={"call_id": call_id, "legs": legs, "file": file_name, "started_at": at or timezone.now()},
+        name=name, defaults={"call_id": call_id, "legs": legs, "started_at": at or timezone.now()}
     )
     if created:
         CallEvent.objects.create(
@@ -30,46 +29,84 @@ def save_recording(
 def finish_recording(
     *, name: str, duration_seconds: float, state: str = "done", at: datetime | None = None
 ) -> Recording | None:
-    """Close a recording with its duration when Asterisk reports it finished."""
+    """Close a recording when Asterisk reports it finished, and queue the copy of its audio."""
     recording = Recording.objects.select_for_update().filter(name=name).first()
     if recording is None or recording.ended_at is not None:
         return recording
     recording.ended_at = at or timezone.now()
     recording.duration_seconds = duration_seconds
     recording.state = state
-    recording.save(update_fields=["ended_at", "duration_seconds", "state"])
+    _close_pause(recording, recording.ended_at)
+    fields = ["ended_at", "duration_seconds", "state", "paused_seconds", "paused_since"]
+    if state == "failed":
+        # RecordingFailed: Asterisk wrote no file, there is nothing to copy.
+        recording.file_state, recording.fetch_error = FileState.FAILED, "recording failed on Asterisk"
+        fields += ["file_state", "fetch_error"]
+    recording.save(update_fields=fields)
     CallEvent.objects.create(
         call_id=recording.call_id,
         kind="recording_finished",
         at=recording.ended_at,
         data={"name": name, "duration": duration_seconds, "state": state},
     )
+    if state != "failed":
+        from ccapp.tasks import fetch_recording
+
+        transaction.on_commit(lambda: fetch_recording.delay(recording.pk))
     return recording
 
 
+def _close_pause(recording: Recording, until: datetime) -> None:
+    """Add a pause still running at `until` to the recording's paused seconds."""
+    if recording.paused_since is not None:
+        recording.paused_seconds += max(0.0, (until - recording.paused_since).total_seconds())
+        recording.paused_since = None
+
+
 @transaction.atomic
-def mark_recording_paused(*, name: str, paused: bool, at: datetime | None = None) -> None:
-    """Mark a pause/resume of a call recording in the timeline (card numbers are not recorded)."""
-    recording = Recording.objects.filter(name=name).first()
-    if recording is not None:
-        kind = "recording_paused" if paused else "recording_resumed"
-        CallEvent.objects.create(
-            call_id=recording.call_id, kind=kind, at=at or timezone.now(), data={"name": name}
+def mark_recording_paused(
+    *, name: str, paused: bool, agent_id: int | None = None, at: datetime | None = None
+) -> bool:
+    """Pause/resume a call recording (card numbers are not recorded): timeline, paused time, agent's screen.
+
+    Returns False when nothing changed (no such recording, already in that state, or finished).
+    """
+    recording = Recording.objects.select_for_update().filter(name=name).first()
+    if recording is None or recording.ended_at is not None or (recording.paused_since is not None) == paused:
+        return False
+    when = at or timezone.now()
+    if paused:
+        recording.paused_since = when
+    else:
+        _close_pause(recording, when)
+    recording.save(update_fields=["paused_since", "paused_seconds"])
+    kind = "recording_paused" if paused else "recording_resumed"
+    data = {"name": name}
+    CallEvent.objects.create(call_id=recording.call_id, kind=kind, at=when, data=data)
+    if agent_id:
+        realtime.publish(
+            [realtime.agent_group(agent_id)], realtime.CallUpdated(recording.call_id, kind, data)
         )
+    return True
 
 
 @transaction.atomic
 def save_voicemail(
-    *, call_id: int, queue_id: int | None, file_name: str, duration_seconds: float, at: datetime | None = None
+    *,
+    call_id: int,
+    queue_id: int | None,
+    recording_name: str,
+    duration_seconds: float,
+    at: datetime | None = None,
 ) -> Voicemail:
-    """Store a voicemail, close the call as 'voicemail' and queue the owners' notification."""
+    """Store a voicemail, close the call as 'voicemail', then copy its audio and notify the owners."""
     call = Call.objects.select_for_update().get(pk=call_id)
     voicemail = Voicemail.objects.create(
         call=call,
         queue_id=queue_id,
         caller=call.caller or call.caller_raw,
         customer_id=call.customer_id,
-        file=file_name,
+        recording_name=recording_name,
         duration_seconds=duration_seconds,
         created_at=at or timezone.now(),
     )
@@ -78,9 +115,10 @@ def save_voicemail(
     CallEvent.objects.create(
         call=call, kind="voicemail", at=voicemail.created_at, data={"voicemail": voicemail.pk}
     )
-    from ccapp.tasks import notify_voicemail
+    from ccapp.tasks import fetch_voicemail
 
-    transaction.on_commit(lambda: notify_voicemail.delay(voicemail.pk))
+    # The owners' email carries the audio: it is sent once the copy is done (or has failed).
+    transaction.on_commit(lambda: fetch_voicemail.delay(voicemail.pk))
     return voicemail
 
 
@@ -93,3 +131,52 @@ def record_survey(*, call_id: int, csat: int | None, nps: int | None) -> Call:
     call.save(update_fields=["csat", "nps"])
     CallEvent.objects.create(call=call, kind="survey", data={"csat": call.csat, "nps": call.nps})
     return call
+
+
+AUDIO_MODELS: dict[str, type[Recording] | type[Voicemail]] = {"recording": Recording, "voicemail": Voicemail}
+
+
+class AudioCopyError(Exception):
+    """The copy of a recording's audio could not be written or checked here."""
+
+
+def _audio_event(row: Recording | Voicemail, kind: str, data: dict) -> None:
+    if row.call_id:
+        CallEvent.objects.create(call_id=row.call_id, kind=kind, data=data)
+
+
+@transaction.atomic
+def store_audio(
+    *, kind: str, pk: int, data: bytes, duration_seconds: float | None = None
+) -> Recording | Voicemail | None:
+    """Keep a copy of a recording's or voicemail's audio under MEDIA_ROOT, checked by size (idempotent)."""
+    row = AUDIO_MODELS[kind].objects.select_for_update().filter(pk=pk).first()
+    if row is None or row.file_state == FileState.STORED:
+        return row
+    name = row.name if isinstance(row, Recording) else row.recording_name
+    fmt = row.format if isinstance(row, Recording) else "wav"
+    row.file.save(f"{name.replace('/', '_')}.{fmt}", ContentFile(data), save=False)
+    if row.file.storage.size(row.file.name) != len(data):
+        row.file.storage.delete(row.file.name)
+        raise AudioCopyError(f"the copy of {name} does not have its {len(data)} bytes")
+    row.size_bytes, row.file_state, row.fetch_error = len(data), FileState.STORED, ""
+    fields = ["file", "size_bytes", "file_state", "fetch_error"]
+    if duration_seconds is not None:
+        row.duration_seconds = round(duration_seconds, 3)
+        fields.append("duration_seconds")
+    row.save(update_fields=fields)
+    _audio_event(row, f"{kind}_stored", {"name": name, "bytes": len(data), "duration": row.duration_seconds})
+    return row
+
+
+@transaction.atomic
+def fail_audio(*, kind: str, pk: int, reason: str) -> Recording | Voicemail | None:
+    """Mark a recording's or voicemail's audio as lost after the last copy attempt, in the call's timeline."""
+    row = AUDIO_MODELS[kind].objects.select_for_update().filter(pk=pk).first()
+    if row is None or row.file_state == FileState.STORED:
+        return row
+    row.file_state, row.fetch_error = FileState.FAILED, reason[:255]
+    row.save(update_fields=["file_state", "fetch_error"])
+    name = row.name if isinstance(row, Recording) else row.recording_name
+    _audio_event(row, f"{kind}_copy_failed", {"name": name, "reason": reason})
+    return row

@@ -166,16 +166,20 @@ class CommandMixin:
         await self._updated(session, "unmute")
 
     async def cmd_record_pause(self, session: CallSession, args: dict[str, Any]) -> None:
-        if not session.recording:
-            raise CommandRefused("not_recording")
-        await self.ari.pause_recording(session.recording)
-        await db.run(services.mark_recording_paused, name=session.recording, paused=True)
+        await self._pause_recording(session, paused=True)
 
     async def cmd_record_resume(self, session: CallSession, args: dict[str, Any]) -> None:
+        await self._pause_recording(session, paused=False)
+
+    async def _pause_recording(self, session: CallSession, *, paused: bool) -> None:
+        # Asterisk sends no event for a pause: the timeline and the agent's screen learn it from here.
         if not session.recording:
             raise CommandRefused("not_recording")
-        await self.ari.unpause_recording(session.recording)
-        await db.run(services.mark_recording_paused, name=session.recording, paused=False)
+        pause = self.ari.pause_recording if paused else self.ari.unpause_recording
+        await pause(session.recording)
+        await db.run(
+            services.mark_recording_paused, name=session.recording, paused=paused, agent_id=session.agent_id
+        )
 
     async def cmd_hangup(self, session: CallSession, args: dict[str, Any]) -> None:
         session.phase = "leaving"

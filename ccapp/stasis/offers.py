@@ -115,13 +115,7 @@ class OfferMixin:
         session.recording = name
         self.recordings[name] = session
         legs = [session.channel_id, session.agent_leg]
-        await db.run(
-            services.save_recording,
-            call_id=session.call_id,
-            name=name,
-            legs=legs,
-            file_name=f"recordings/{name}.wav",
-        )
+        await db.run(services.save_recording, call_id=session.call_id, name=name, legs=legs)
 
     async def stop_offers(self, session: CallSession) -> None:
         """Hang up every agent leg still ringing for this caller; those agents are ready again."""

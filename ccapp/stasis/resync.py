@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from ccapp import selectors, services
-from ccapp.models import AgentState, Call, CallDirection
+from ccapp.models import AgentState, Call, CallDirection, Recording
 from ccapp.stasis import db
 from ccapp.stasis.session import CallSession
 
@@ -15,6 +15,12 @@ log = logging.getLogger(__name__)
 
 def _open_calls(node: str) -> list[Call]:
     return list(Call.objects.filter(stasis_node=node, ended_at__isnull=True).select_related("queue"))
+
+
+def _live_recording(call_id: int) -> str:
+    """The name of the call's recording still running (the bridge kept recording through the restart)."""
+    name = Recording.objects.filter(call_id=call_id, ended_at__isnull=True).values_list("name", flat=True)
+    return name.first() or ""
 
 
 class ResyncMixin:
@@ -56,6 +62,7 @@ class ResyncMixin:
             if call.answered_at and leg:
                 session.phase, session.agent_leg, session.agent_id = "connected", leg, call.agent_id
                 session.bridge_id = bridges.get(call.channel_id, "")
+                session.recording = await db.run(_live_recording, call.pk)
                 self.legs[leg] = session
                 await self.event(session, "resynced", phase="connected")
             elif call.queued_at and session.queue and not call.answered_at:

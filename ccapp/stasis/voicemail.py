@@ -51,16 +51,16 @@ class VoicemailMixin:
     async def recording_finished(self, recording: Any) -> None:
         """A voicemail or a call recording ended (also when the caller hung up mid-message)."""
         session = self.recordings.pop(recording.name, None)
-        if session is None:
-            return
         duration = float(recording.duration or 0)
         if recording.name.startswith("vm-"):
+            if session is None:
+                return
             queue_id = session.queue.id if session.queue else None
             await db.run(
                 services.save_voicemail,
                 call_id=session.call_id,
                 queue_id=queue_id,
-                file_name=f"voicemail/{recording.name}.wav",
+                recording_name=recording.name,
                 duration_seconds=duration,
             )
             session.outcome = CallOutcome.VOICEMAIL
@@ -69,5 +69,6 @@ class VoicemailMixin:
                     session.phase = "leaving"
                     await self.play(session, ["sound:vm-goodbye"], then="hangup")
             return
+        # Also for a recording started before a worker restart: the Recording row knows its call.
         state = "failed" if recording.state == "failed" else "done"
         await db.run(services.finish_recording, name=recording.name, duration_seconds=duration, state=state)

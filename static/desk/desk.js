@@ -202,7 +202,8 @@ function loadMyWork() {
   act("my_work").then((data) => {
     $("my-work").replaceChildren(
       ...data.callbacks.map((c) => el("li", {}, "☎ ", el("a", { href: "#", "data-dial": c.number }, c.number), ` ${(c.when || "").slice(0, 16)} ${c.note}`)),
-      ...data.voicemails.map((v) => el("li", {}, "✉ ", el("a", { href: "#", "data-dial": v.caller }, v.caller), ` ${v.at.slice(0, 16)} (${v.seconds}s)`)));
+      ...data.voicemails.map((v) => el("li", {}, "✉ ", el("a", { href: "#", "data-dial": v.caller }, v.caller), ` ${v.at.slice(0, 16)} (${v.seconds}s)`,
+        ...(v.audio ? [el("audio", { controls: true, preload: "none", src: v.audio })] : []))));
   }, () => {});
   act("agents").then((data) => {
     $("transfer-agent").replaceChildren(...data.agents.map((a) => el("option", { value: a.id }, `${a.name} · ${a.state_label}`)));

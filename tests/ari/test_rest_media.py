@@ -197,6 +197,18 @@ async def test_stored_recordings_copy_and_delete(sim, ari, call):
     assert [r.name for r in await ari.list_stored_recordings()] == ["archive/vm-8"]
 
 
+async def test_the_file_of_an_unknown_or_lost_recording_is_404(sim, ari, call):
+    with pytest.raises(AriNotFound, match="Recording not found"):
+        await ari.get_stored_recording_file("never-recorded")
+    await ari.record(call.channel_id, name="vm-9", format="wav", max_duration_seconds=1)
+    await sim.wait_for_event("RecordingFinished")
+    assert wav_seconds(await ari.get_stored_recording_file("vm-9")) == 1.0
+    sim.lose_recording("vm-9")
+    with pytest.raises(AriNotFound, match="Recording not found"):
+        await ari.get_stored_recording_file("vm-9")
+    assert not list(sim.world.recordings_dir.glob("vm-9.*"))
+
+
 async def test_recording_names_with_folders_work_in_paths(sim, ari, call):
     await ari.record(call.channel_id, name="voicemail/1001/msg+1", format="wav", max_duration_seconds=1)
     await sim.wait_for_event("RecordingFinished")

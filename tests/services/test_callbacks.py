@@ -55,7 +55,7 @@ def test_a_voicemail_left_while_closed_is_called_back_when_the_route_opens() -> 
     make_route("4300", queue=queue, business_hours=hours)
     call = services.start_call(channel_id="night", caller_raw="13900139000", dnis="4300")
     voicemail = services.save_voicemail(
-        call_id=call.pk, queue_id=queue.pk, file_name="v.wav", duration_seconds=3
+        call_id=call.pk, queue_id=queue.pk, recording_name="v", duration_seconds=3
     )
     callback = services.request_callback(queue_id=queue.pk, number=call.caller, voicemail_id=voicemail.pk)
     local = callback.scheduled_for.astimezone(tz)

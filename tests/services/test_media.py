@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from ccapp import services
-from ccapp.models import CallbackRequest, CallOutcome, Recording
+from ccapp.models import CallbackRequest, CallOutcome, FileState, Recording
 from tests.services.factories import make_agent, make_queue
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,7 @@ def test_it_saves_a_voicemail_mails_the_owners_and_asks_for_a_callback(
     django_capture_on_commit_callbacks, settings
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.ARI_URL, settings.RECORDING_FETCH_RETRIES = "http://127.0.0.1:9", 0  # nothing listens there
     from ccapp.celery import app
 
     app.conf.task_always_eager = True
@@ -37,10 +38,14 @@ def test_it_saves_a_voicemail_mails_the_owners_and_asks_for_a_callback(
     services.enqueue_call(call_id=call.pk, queue_id=queue.pk)
     with django_capture_on_commit_callbacks(execute=True):
         voicemail = services.save_voicemail(
-            call_id=call.pk, queue_id=queue.pk, file_name="voicemail/x.wav", duration_seconds=12
+            call_id=call.pk, queue_id=queue.pk, recording_name="vm-x", duration_seconds=12
         )
     app.conf.task_always_eager = False
+    # Asterisk could not be reached: the owners are mailed all the same, told the audio is missing.
     assert [m.to for m in mail.outbox] == [[owner.email]]
+    assert "could not be copied" in mail.outbox[0].body and not mail.outbox[0].attachments
+    voicemail.refresh_from_db()
+    assert (voicemail.file_state, voicemail.fetch_error) == (FileState.FAILED, "unreachable")
     callback = CallbackRequest.objects.get()
     assert (callback.voicemail_id, callback.number, callback.queue_id) == (
         voicemail.pk,

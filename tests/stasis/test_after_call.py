@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from ccapp.celery import app as celery_app
-from ccapp.models import AgentState, Call, CallbackRequest, CallOutcome, Voicemail
+from ccapp.models import AgentState, Call, CallbackRequest, CallOutcome, FileState, Voicemail
 from ccapp.models.queues import OverflowAction
 from tests.services.factories import make_agent, make_queue, make_route
 from tests.stasis.conftest import call_of, kinds, requests_to, sync, wait_until
@@ -22,8 +22,10 @@ def eager_celery():
 
 
 async def test_given_no_agent_logged_in_when_a_caller_arrives_then_voicemail_is_mailed_and_called_back(
-    sim, worker, eager_celery
+    sim, worker, eager_celery, settings, tmp_path
 ) -> None:
+    settings.MEDIA_ROOT, settings.ARI_URL = tmp_path, sim.url
+
     def setup():
         queue = make_queue("after-hours", overflow_action=OverflowAction.VOICEMAIL)
         owner = make_agent(queue, state=AgentState.LOGGED_OUT).user
@@ -48,6 +50,11 @@ async def test_given_no_agent_logged_in_when_a_caller_arrives_then_voicemail_is_
     assert (record.query["terminateOn"], record.query["beep"]) == ("#", "true")
     await wait_until(lambda: CallbackRequest.objects.filter(voicemail_id=voicemail.pk).exists())
     assert [m.to for m in mail.outbox] == [[owner.email]]
+    # The audio was copied from Asterisk first, then mailed.
+    voicemail = await sync(lambda: Voicemail.objects.get(pk=voicemail.pk))()
+    assert (voicemail.file_state, voicemail.recording_name) == (FileState.STORED, record.query["name"])
+    ((_name, audio, mimetype),) = mail.outbox[0].attachments
+    assert (len(audio), mimetype) == (voicemail.size_bytes, "audio/wav") and audio[:4] == b"RIFF"
 
 
 async def test_given_a_caller_waiting_too_long_when_max_wait_passes_then_the_call_overflows_to_another_queue(

@@ -148,6 +148,16 @@ class SimulatorControl:
 
         return await self.wait_for(find, timeout)
 
+    def slow_recording_files(self, seconds: float) -> None:
+        """GET /recordings/stored/{name}/file answers only after `seconds` of real time (0: at once)."""
+        self.world.file_delay = seconds
+
+    def lose_recording(self, name: str) -> None:
+        """Asterisk loses a stored recording (disk cleaned up, spool lost): its file is then a 404."""
+        fmt = self.world.stored.pop(name, None)
+        if fmt is not None:
+            (self.world.recordings_dir / f"{name}.{fmt}").unlink(missing_ok=True)
+
     def emitted(self, event_type: str | None = None) -> list[dict[str, Any]]:
         """Events emitted so far (optionally of one type)."""
         return [e for e in self.world.events if event_type is None or e["type"] == event_type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from ccapp.ari.simulator.http_util import AriHttpError, no_content, ok, q, sim_of
@@ -105,6 +107,8 @@ async def get_stored_file(request: web.Request) -> web.Response:
     """GET /recordings/stored/{recordingName}/file."""
     world = sim_of(request).world
     name = _stored_name(request)
+    if world.file_delay:
+        await asyncio.sleep(world.file_delay)  # a slow disk or network, to test the client's timeout
     path = recording_path(world, name, world.stored[name])
     try:
         data = path.read_bytes()

@@ -179,6 +179,7 @@ class World:
         self.playbacks: dict[str, SimPlayback] = {}
         self.live: dict[str, SimRecording] = {}
         self.stored: dict[str, str] = {}  # recording name -> format
+        self.file_delay = 0.0  # real seconds before GET /recordings/stored/{name}/file answers
         self.device_states: dict[str, str] = {}
         self.connections: dict[str, AppConnection] = {}  # the live websocket per app
         self.all_connections: list[AppConnection] = []
