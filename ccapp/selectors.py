@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Avg, Q
 
 from ccapp.models import Agent, AgentState, Call, CallbackRequest, CallbackStatus, QueueMember
@@ -72,8 +73,19 @@ def open_calls(stasis_node: str) -> list[Call]:
     return list(Call.objects.filter(stasis_node=stasis_node, ended_at__isnull=True))
 
 
+def _any_pending_callback() -> bool:
+    # The Stasis worker asks on every dispatch pass, and there usually is none: one plain query
+    # first (the full one below costs several times more to build than to run).
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(CallbackRequest._meta.db_table)
+        cursor.execute(f"SELECT 1 FROM {table} WHERE status = %s LIMIT 1", [CallbackStatus.PENDING])
+        return cursor.fetchone() is not None
+
+
 def due_callbacks(now: datetime, limit: int = 200) -> list[CallbackRequest]:
     """Pending callbacks whose time has come (scheduled time and retry interval passed), by place in line."""
+    if not _any_pending_callback():
+        return []
     return list(
         CallbackRequest.objects.filter(status=CallbackStatus.PENDING, queue__active=True)
         .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))

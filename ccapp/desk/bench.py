@@ -175,7 +175,9 @@ async def bench(options: Options) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     try:
         browsers.start()
-        await loop.run_in_executor(None, results.get, True, 180)  # every socket has its snapshot
+        connected = await loop.run_in_executor(None, results.get, True, 180)  # every socket has its snapshot
+        if not connected["ready"]:
+            raise RuntimeError(f"the browser sockets did not connect: {connected['error']}")
         async with httpx.AsyncClient(base_url=sim_url, auth=("ccapp", "ccapp"), timeout=30) as http:
             for _, endpoint, _ in agents:
                 body = {"behaviour": "answer", "after": options.answer_after}

@@ -29,14 +29,37 @@ async def _main(
         for (agent_id, session), event in zip(agents, ready, strict=False)
     ]
     tasks.append(asyncio.create_task(_board(f"{ws_base}/ws/wallboard/", board_session, seen, ready[-1])))
-    await asyncio.wait_for(asyncio.gather(*(e.wait() for e in ready)), 120)
-    results.put({"ready": True})
+    error = await _first_error_or_ready(tasks, ready)
+    results.put({"ready": error is None, "error": error})
+    if error is not None:
+        for task in tasks:
+            task.cancel()
+        return
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, commands.get)  # the bench says stop
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     results.put(seen)
+
+
+async def _first_error_or_ready(tasks: list[asyncio.Task[None]], ready: list[asyncio.Event]) -> str | None:
+    """None once every socket has its snapshot; else why not (a refused socket, or the time limit)."""
+    all_ready = asyncio.ensure_future(asyncio.gather(*(event.wait() for event in ready)))
+    pending = {all_ready, *tasks}
+    deadline = asyncio.get_running_loop().time() + 120
+    while not all_ready.done():
+        timeout = deadline - asyncio.get_running_loop().time()
+        if timeout <= 0:
+            all_ready.cancel()
+            return f"{sum(event.is_set() for event in ready)} of {len(ready)} sockets got a snapshot in 120 s"
+        done, pending = await asyncio.wait(pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not all_ready:  # a socket ended before the bench was over: it was refused or dropped
+                all_ready.cancel()
+                failure = None if task.cancelled() else task.exception()
+                return f"a socket closed before its snapshot: {failure!r}"
+    return None
 
 
 def _headers(ws_url: str, session: str) -> dict[str, str]:

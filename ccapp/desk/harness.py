@@ -58,6 +58,9 @@ class WebServer:
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ccapp.settings_test"),
             "DATABASE_URL": _with_database(settings.DATABASE_URL, self.database),
             "CHANNEL_LAYER_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"].get("prefix", "ccapp"),
+            # It listens on 127.0.0.1 only. Production settings allow no host unless told (DEBUG off):
+            # without this every websocket would be refused by the origin check.
+            "ALLOWED_HOSTS": ",".join(dict.fromkeys([*settings.ALLOWED_HOSTS, "127.0.0.1"])),
         }
         command = [
             sys.executable, "-m", "uvicorn", "--factory", "ccapp.desk.harness:web_application",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ccapp import realtime
 from ccapp.errors import NotFound
 from ccapp.models import Agent, AgentState, AgentStateChange, Call, CallEvent, PauseCode
+from ccapp.services import rows
 
 MISSED_CALL = "missed_call"
 IDLE_STATES = (AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP, AgentState.DND)
@@ -23,11 +24,15 @@ def change_agent_state(
     state: str,
     *,
     call: Call | None = None,
+    call_id: int | None = None,
     pause_code: PauseCode | None = None,
     reason: str = "",
     at: datetime | None = None,
 ) -> Agent:
-    """Change a locked agent's state, log it and push it; the caller holds the transaction."""
+    """Change a locked agent's state, log it and push it; the caller holds the transaction.
+
+    The call is given as a `Call` or, when the caller has only its id, as `call_id`.
+    """
     when = at or timezone.now()
     previous_state, previous_call = agent.state, agent.current_call_id
     if previous_state == AgentState.WRAP_UP and state != AgentState.WRAP_UP and previous_call:
@@ -36,32 +41,26 @@ def change_agent_state(
     agent.state_since = when
     agent.state_reason = reason
     agent.pause_code = pause_code if state == AgentState.PAUSED else None
-    agent.current_call = call if state in CALL_STATES else None
-    # update(), not save(): a state change is logged in AgentStateChange below; save() would also write
-    # a row of the agent's configuration history (django-simple-history) for every state change.
-    Agent.objects.filter(pk=agent.pk).update(
-        state=state,
-        state_since=when,
-        state_reason=reason,
-        pause_code=agent.pause_code,
-        current_call=agent.current_call,
-    )
-    AgentStateChange.objects.create(
-        agent=agent, state=state, pause_code=agent.pause_code, reason=reason, at=when
-    )
+    if call is not None:
+        call_id = call.pk
+    agent.current_call_id = call_id if state in CALL_STATES else None
+    # Not save(): a state change is logged in AgentStateChange below; save() would also write a row
+    # of the agent's configuration history (django-simple-history) for every state change.
+    rows.save_fields(agent, "state", "state_since", "state_reason", "pause_code", "current_call")
+    rows.add(AgentStateChange(agent=agent, state=state, pause_code=agent.pause_code, reason=reason, at=when))
     event = realtime.AgentStateChanged(agent.pk, state, reason, agent.current_call_id)
     realtime.publish([realtime.agent_group(agent.pk), realtime.WALLBOARD], event)
     return agent
 
 
 def _close_wrapup(call_id: int, when: datetime) -> None:
-    call = Call.objects.select_for_update().filter(pk=call_id, wrapup_ended_at__isnull=True).first()
-    if call is None or call.ended_at is None:
+    call = rows.locked(Call, call_id)
+    if call.wrapup_ended_at is not None or call.ended_at is None:
         return
     call.wrapup_ended_at = when
     call.wrapup_seconds = max(0.0, (when - call.ended_at).total_seconds())
-    call.save(update_fields=["wrapup_ended_at", "wrapup_seconds"])
-    CallEvent.objects.create(call=call, kind="wrapup_ended", at=when, data={"seconds": call.wrapup_seconds})
+    rows.save_fields(call, "wrapup_ended_at", "wrapup_seconds")
+    rows.add(CallEvent(call=call, kind="wrapup_ended", at=when, data={"seconds": call.wrapup_seconds}))
 
 
 @transaction.atomic
@@ -94,29 +93,36 @@ def claim_agent(
     """
     if not agent_ids:
         return None
-    ready = {
-        agent.pk: agent
-        for agent in Agent.objects.select_for_update(skip_locked=True).filter(
-            pk__in=list(agent_ids), state__in=IDLE_STATES if any_idle_state else (AgentState.READY,)
+    states = IDLE_STATES if any_idle_state else (AgentState.READY,)
+    if len(agent_ids) == 1:  # the ACD's usual claim: one agent, by primary key
+        try:
+            agent = rows.locked(Agent, agent_ids[0], skip_locked=True)
+        except Agent.DoesNotExist:
+            return None
+        candidates = [agent] if agent.state in states else []
+    else:
+        candidates = Agent.objects.select_for_update(skip_locked=True).filter(
+            pk__in=list(agent_ids), state__in=states
         )
-    }
+    ready = {agent.pk: agent for agent in candidates}
     for agent_id in agent_ids:
         agent = ready.get(agent_id)
         if agent is not None:
-            call = Call.objects.get(pk=call_id)
-            return change_agent_state(agent, AgentState.RINGING, call=call, reason="offer", at=at)
+            return change_agent_state(agent, AgentState.RINGING, call_id=call_id, reason="offer", at=at)
     return None
 
 
 @transaction.atomic
 def miss_offer(*, call_id: int, agent_id: int, reason: str, at: datetime | None = None) -> Agent:
     """An offer was not answered (timeout, busy, unreachable): the agent goes not-ready ("missed")."""
-    agent = Agent.objects.select_for_update().get(pk=agent_id)
-    CallEvent.objects.create(
-        call_id=call_id,
-        kind="offer_missed",
-        at=at or timezone.now(),
-        data={"agent": agent_id, "reason": reason},
+    agent = rows.locked(Agent, agent_id)
+    rows.add(
+        CallEvent(
+            call_id=call_id,
+            kind="offer_missed",
+            at=at or timezone.now(),
+            data={"agent": agent_id, "reason": reason},
+        )
     )
     if agent.current_call_id == call_id and agent.state == AgentState.RINGING:
         change_agent_state(agent, AgentState.PAUSED, reason=MISSED_CALL, at=at)
@@ -126,7 +132,7 @@ def miss_offer(*, call_id: int, agent_id: int, reason: str, at: datetime | None 
 @transaction.atomic
 def cancel_offer(*, call_id: int, agent_id: int, at: datetime | None = None) -> Agent:
     """A ring the system stopped (another agent won, the caller left): the agent is ready again."""
-    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    agent = rows.locked(Agent, agent_id)
     if agent.current_call_id == call_id and agent.state == AgentState.RINGING:
         change_agent_state(agent, AgentState.READY, reason="offer_cancelled", at=at)
     return agent
@@ -135,7 +141,7 @@ def cancel_offer(*, call_id: int, agent_id: int, at: datetime | None = None) -> 
 @transaction.atomic
 def end_wrapup(*, agent_id: int, call_id: int, at: datetime | None = None) -> Agent | None:
     """The queue's wrap-up time is over: ready again, unless the agent already moved on."""
-    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    agent = rows.locked(Agent, agent_id)
     if agent.state != AgentState.WRAP_UP or agent.current_call_id != call_id:
         return None
     return change_agent_state(agent, AgentState.READY, reason="wrapup_over", at=at)

@@ -13,6 +13,7 @@ from ccapp import realtime
 from ccapp.errors import Conflict
 from ccapp.models import Agent, AgentState, Call, CallDirection, CallEvent, CallOutcome, InboundRoute, Queue
 from ccapp.phones import normalize
+from ccapp.services import rows
 from ccapp.services.agents import change_agent_state
 from ccapp.services.customers import CallerInfo, customer_card, find_customer
 
@@ -27,7 +28,7 @@ def _now(at: datetime | None) -> datetime:
 
 
 def _locked_call(call_id: int) -> Call:
-    return Call.objects.select_for_update().get(pk=call_id)
+    return rows.locked(Call, call_id)
 
 
 @transaction.atomic
@@ -49,25 +50,27 @@ def start_call(
     caller = find_customer(number.e164) if number.e164 else CallerInfo()
     vip_level = caller.vip_level
     route = InboundRoute.objects.filter(dnis=dnis, active=True).first() if dnis else None
-    call = Call.objects.create(
-        channel_id=channel_id,
-        direction=direction,
-        caller_raw=caller_raw or "",
-        caller=number.e164,
-        dnis=dnis or "",
-        customer_id=caller.customer_id,
-        route=route,
-        vip=vip_level > 0,
-        priority=min(100, vip_level * VIP_PRIORITY_STEP),
-        language=route.language if route else "zh",
-        arrived_at=_now(at),
-        stasis_node=stasis_node,
-        parent_id=parent_id,
+    call = rows.add(
+        Call(
+            channel_id=channel_id,
+            direction=direction,
+            caller_raw=caller_raw or "",
+            caller=number.e164,
+            dnis=dnis or "",
+            customer_id=caller.customer_id,
+            route=route,
+            vip=vip_level > 0,
+            priority=min(100, vip_level * VIP_PRIORITY_STEP),
+            language=route.language if route else "zh",
+            arrived_at=_now(at),
+            stasis_node=stasis_node,
+            parent_id=parent_id,
+        )
     )
     data = {"caller": call.caller or caller_raw, "dnis": dnis, "route": route.pk if route else None}
     if not number.valid:
         data["caller_invalid"] = True
-    CallEvent.objects.create(call=call, kind="started", at=call.arrived_at, data=data)
+    rows.add(CallEvent(call=call, kind="started", at=call.arrived_at, data=data))
     realtime.publish(
         [realtime.WALLBOARD],
         realtime.CallStarted(call.pk, call.caller or call.caller_raw, call.dnis, call.vip),
@@ -79,31 +82,33 @@ def start_call(
 def start_transferred_call(*, parent_id: int, note: str = "", stasis_node: str = "") -> Call:
     """The caller's next leg after a transfer: same channel and customer, context carried over."""
     parent = Call.objects.get(pk=parent_id)
-    call = Call.objects.create(
-        channel_id=parent.channel_id,
-        direction=parent.direction,
-        caller_raw=parent.caller_raw,
-        caller=parent.caller,
-        dnis=parent.dnis,
-        customer_id=parent.customer_id,
-        route_id=parent.route_id,
-        priority=parent.priority,
-        vip=parent.vip,
-        language=parent.language,
-        ivr_path=parent.ivr_path,
-        ivr_digits=parent.ivr_digits,
-        variables={**(parent.variables or {}), "transfer_note": note, "transferred_from": parent.pk},
-        stasis_node=stasis_node or parent.stasis_node,
-        parent=parent,
+    call = rows.add(
+        Call(
+            channel_id=parent.channel_id,
+            direction=parent.direction,
+            caller_raw=parent.caller_raw,
+            caller=parent.caller,
+            dnis=parent.dnis,
+            customer_id=parent.customer_id,
+            route_id=parent.route_id,
+            priority=parent.priority,
+            vip=parent.vip,
+            language=parent.language,
+            ivr_path=parent.ivr_path,
+            ivr_digits=parent.ivr_digits,
+            variables={**(parent.variables or {}), "transfer_note": note, "transferred_from": parent.pk},
+            stasis_node=stasis_node or parent.stasis_node,
+            parent=parent,
+        )
     )
-    CallEvent.objects.create(call=call, kind="transferred_in", at=call.arrived_at, data={"from": parent.pk})
+    rows.add(CallEvent(call=call, kind="transferred_in", at=call.arrived_at, data={"from": parent.pk}))
     return call
 
 
 @transaction.atomic
 def append_call_event(*, call_id: int, kind: str, data: dict[str, Any] | None = None, at=None) -> CallEvent:
     """Append one step to a call's timeline."""
-    return CallEvent.objects.create(call_id=call_id, kind=kind, data=data or {}, at=_now(at))
+    return rows.add(CallEvent(call_id=call_id, kind=kind, data=data or {}, at=_now(at)))
 
 
 @transaction.atomic
@@ -128,14 +133,14 @@ def record_ivr_exit(
     call.language = language or call.language
     call.flow_version = flow_version or call.flow_version
     call.ivr_exit_at = _now(at)
-    call.save(
-        update_fields=["ivr_path", "ivr_digits", "variables", "language", "flow_version", "ivr_exit_at"]
-    )
-    CallEvent.objects.create(
-        call=call,
-        kind="ivr_exit",
-        at=call.ivr_exit_at,
-        data={"exit": exit_kind, "target": target, "reason": reason},
+    rows.save_fields(call, "ivr_path", "ivr_digits", "variables", "language", "flow_version", "ivr_exit_at")
+    rows.add(
+        CallEvent(
+            call=call,
+            kind="ivr_exit",
+            at=call.ivr_exit_at,
+            data={"exit": exit_kind, "target": target, "reason": reason},
+        )
     )
     return call
 
@@ -160,10 +165,10 @@ def enqueue_call(
     call.queue = queue
     if priority is not None:
         call.priority = max(call.priority, priority)
-    call.save(update_fields=["queue", "queued_at", "priority"])
+    rows.save_fields(call, "queue", "queued_at", "priority")
     kind = "queued" if first_time else "requeued"
-    CallEvent.objects.create(
-        call=call, kind=kind, at=_now(at), data={"queue": queue.code, "priority": call.priority}
+    rows.add(
+        CallEvent(call=call, kind=kind, at=_now(at), data={"queue": queue.code, "priority": call.priority})
     )
     event = realtime.CallQueued(call.pk, queue.pk, call.caller or call.caller_raw, call.priority, call.vip)
     realtime.publish([realtime.queue_group(queue.pk), realtime.WALLBOARD], event)
@@ -176,8 +181,8 @@ def offer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> Ca
     call = _locked_call(call_id)
     if call.offered_at is None:
         call.offered_at = _now(at)
-        call.save(update_fields=["offered_at"])
-    CallEvent.objects.create(call=call, kind="offered", at=_now(at), data={"agent": agent_id})
+        rows.save_fields(call, "offered_at")
+    rows.add(CallEvent(call=call, kind="offered", at=_now(at), data={"agent": agent_id}))
     realtime.publish(
         [realtime.agent_group(agent_id)],
         realtime.CallOffered(call.pk, agent_id, call.queue_id, call.caller or call.caller_raw),
@@ -194,13 +199,11 @@ def answer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> C
     when = _now(at)
     call.answered_at = when
     call.agent_id = agent_id
-    call.save(update_fields=["answered_at", "agent"])
-    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    rows.save_fields(call, "answered_at", "agent")
+    agent = rows.locked(Agent, agent_id)
     change_agent_state(agent, AgentState.ON_CALL, call=call, at=when)
     wait = (when - call.queued_at).total_seconds() if call.queued_at else 0.0
-    CallEvent.objects.create(
-        call=call, kind="answered", at=when, data={"agent": agent_id, "wait": round(wait, 3)}
-    )
+    rows.add(CallEvent(call=call, kind="answered", at=when, data={"agent": agent_id, "wait": round(wait, 3)}))
     card, history = customer_card(call)
     pop = realtime.CallAnswered(
         call_id=call.pk,
@@ -232,17 +235,19 @@ def finish_call(*, call_id: int, outcome: str | None = None, at: datetime | None
     if call.answered_at:
         call.talk_seconds = max(0.0, (when - call.answered_at).total_seconds())
     call.hold_seconds = _hold_seconds(call, when)
-    call.save(update_fields=["ended_at", "outcome", "wait_seconds", "talk_seconds", "hold_seconds"])
+    rows.save_fields(call, "ended_at", "outcome", "wait_seconds", "talk_seconds", "hold_seconds")
     _release_agents(call, when)
-    CallEvent.objects.create(
-        call=call,
-        kind="ended",
-        at=when,
-        data={
-            "outcome": call.outcome,
-            "wait": round(call.wait_seconds, 3),
-            "talk": round(call.talk_seconds, 3),
-        },
+    rows.add(
+        CallEvent(
+            call=call,
+            kind="ended",
+            at=when,
+            data={
+                "outcome": call.outcome,
+                "wait": round(call.wait_seconds, 3),
+                "talk": round(call.talk_seconds, 3),
+            },
+        )
     )
     groups = [realtime.WALLBOARD] + ([realtime.queue_group(call.queue_id)] if call.queue_id else [])
     if call.agent_id:
