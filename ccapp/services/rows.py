@@ -5,7 +5,7 @@ two to three times the statement itself (about 0.25 ms of CPU against 0.1 ms on 
 machine), so the three shapes the call path repeats are built once from the model's metadata and run
 with Django's own value conversion (JSON, datetimes, UUIDs, foreign keys). Only services use this.
 
-No model signals are sent: the models written this way (calls, call events, recordings, agent state)
+No model signals are sent: the models written this way (calls, call events, agents' state and its log)
 have no receivers and keep no history.
 """
 
