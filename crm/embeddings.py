@@ -7,7 +7,7 @@ own wheel, so nothing is downloaded at run time. Vectors are 512 floats, L2-norm
 from __future__ import annotations
 
 import threading
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -46,3 +46,11 @@ def from_bytes(data: bytes | memoryview | None) -> np.ndarray:
     if not data:
         return np.zeros((0, DIM), dtype=np.float32)
     return np.frombuffer(bytes(data), dtype=np.float16).astype(np.float32).reshape(-1, DIM)
+
+
+@lru_cache(maxsize=2048)
+def encode_query(text: str) -> np.ndarray:
+    """The embedding of one search query, remembered (agents and customers ask the same things)."""
+    vector = encode([text])[0]
+    vector.flags.writeable = False
+    return vector

@@ -2,26 +2,27 @@
 
 Full text: the query is segmented like the articles (jieba, light English stemming), English typos
 are corrected against the articles' vocabulary (pg_trgm), and the bilingual glossary adds the other
-language's terms. Semantic: multilingual USE v3 embeddings, cosine against an in-process matrix that
-is reloaded when articles change. The two rankings are fused by reciprocal-rank fusion.
+language's terms; candidates are limited before ranking (see _match). Semantic: multilingual USE v3
+embeddings against the process's vector index (crm.kb.vectors), computed on a worker thread while
+PostgreSQL answers the full-text query. The two rankings are fused by reciprocal-rank fusion.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numpy as np
 from django.db import connection
-from django.db.models import Count, Max
 from django.db.models.functions import Length
 
 from crm import embeddings
 from crm.glossary import expand
-from crm.models import Article, ArticleStatus, ArticleTerm
+from crm.kb import vectors
+from crm.models import Article, ArticleCategory, ArticleStatus, ArticleTerm
 from crm.pg import has_trgm
 from crm.text import segment, snippet, stem
 
@@ -29,7 +30,11 @@ MAX_QUERY_CHARS = 500
 MAX_WORDS = 32
 CANDIDATES = 50
 RRF_K = 60
-CHECK_EVERY = 2.0
+# Candidate matching for full text: articles fetched before ranking (see _match).
+MATCH_BUDGET = 2000
+MATCH_CAP = 2000
+MAX_COMMON = 8
+STATS_TTL = 300.0
 # Fewer articles than this matching the typed words: widen the match with the glossary's words.
 MIN_TYPED_MATCHES = 10
 # Below this cosine the encoder is matching noise (unrelated pairs score 0.1-0.3 on USE v3).
@@ -38,6 +43,7 @@ MIN_SIMILARITY = 0.3
 EXPANSION_WEIGHT = 0.5
 _ASCII = re.compile(r"[a-z]{4,24}", re.IGNORECASE)
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
+_stats: dict[str, tuple[float, tuple[dict[str, float], float]]] = {}
 
 
 @dataclass(frozen=True)
@@ -128,107 +134,124 @@ def _filter_sql(filters: Filters) -> tuple[str, list]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
+def _frequencies() -> tuple[dict[str, float], float]:
+    """Words found in many articles (PostgreSQL's statistics of the tsvector column): word -> count."""
+    name = connection.settings_dict["NAME"]
+    cached = _stats.get(name)
+    if cached and time.monotonic() - cached[0] < STATS_TTL:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
+            "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+            "WHERE s.tablename = 'crm_article' AND s.attname = 'search_vector'"
+        )
+        row = cursor.fetchone()
+    counts: dict[str, float] = {}
+    floor = 0.0
+    if row and row[0]:
+        words, freqs, rows = row
+        counts = {w: f * rows for w, f in zip(words, freqs, strict=False)}
+        # Words missing from the list are rarer than its least frequent one (PostgreSQL's own
+        # estimate for them is half that).
+        floor = min(freqs[: len(words)]) * rows / 2
+    _stats[name] = (time.monotonic(), (counts, floor))
+    return counts, floor
+
+
+def _match(words: list[str]) -> str | None:
+    """A tsquery narrower than "any word" when any word would fetch too many articles, else None.
+
+    Ranking is cheap; fetching every article that shares one common word ("order", 订单) is what
+    makes full text slow on a large knowledge base. Words that are rare enough together stay
+    alternatives; of the common ones an article must contain two. Below MATCH_BUDGET articles in
+    all (any knowledge base of a few thousand articles) it is the plain OR of the words.
+    """
+    counts, floor = _frequencies()
+    unique = sorted(dict.fromkeys(words), key=lambda w: counts.get(w, floor))
+    cheap, total = [], 0.0
+    for word in unique:
+        total += counts.get(word, floor)
+        if total > MATCH_BUDGET:
+            break
+        cheap.append(word)
+    common = unique[len(cheap) :][:MAX_COMMON]
+    if len(common) < 2:
+        return None
+    pairs = [f"('{a}' & '{b}')" for i, a in enumerate(common) for b in common[i + 1 :]]
+    return " | ".join([*(f"'{w}'" for w in cheap), *pairs])
+
+
+def _ranked(cursor, match: str, q1: str, q2: str, where: str, params: list) -> list[int]:
+    # The candidates are capped before ranking, so no query ranks more than MATCH_CAP articles.
+    cursor.execute(
+        "SELECT m.id FROM (SELECT a.id, a.search_vector FROM crm_article a "
+        "WHERE a.search_vector @@ to_tsquery('simple', %s)" + where + " LIMIT %s) m, "
+        "to_tsquery('simple', %s) q1, to_tsquery('simple', %s) q2 ORDER BY "
+        "ts_rank(m.search_vector, q1, 1) + %s * ts_rank(m.search_vector, q2, 1) DESC, m.id LIMIT %s",
+        [match, *params, MATCH_CAP, q1, q2, EXPANSION_WEIGHT, CANDIDATES],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def lexical_ranking(words: list[str], extra: list[str], filters: Filters) -> list[int]:
     """Article ids matching the query, best first (glossary words weigh EXPANSION_WEIGHT).
 
     Articles are matched on the typed words first; the glossary's words (which include common
     ones such as "order") widen the match only when the typed words find too little, as when the
-    question is in the other language. Ranking every article that shares one common word is what
-    makes full-text search slow on a large knowledge base.
+    question is in the other language.
     """
     if not words and not extra:
         return []
     where, params = _filter_sql(filters)
-    main = _tsquery(words) if words else ""
-    second = _tsquery(extra) if extra else ""
+    q1 = _tsquery(words) if words else ""
+    q2 = _tsquery(extra) if extra else ""
+    tries = []
+    if words:
+        narrow = _match(words)
+        # When too few articles hold two common words: any word (capped at MATCH_CAP).
+        tries += [narrow, q1] if narrow else [q1]
+    if extra:
+        narrow = _match([*words, *extra])
+        tries += [narrow, _tsquery([*words, *extra])] if narrow else [_tsquery([*words, *extra])]
     found: list[int] = []
     with connection.cursor() as cursor:
-        for match in ("q1", "(q1 || q2)") if words else ("(q1 || q2)",):
-            cursor.execute(
-                "SELECT a.id FROM crm_article a, to_tsquery('simple', %s) q1, to_tsquery('simple', %s) q2 "
-                f"WHERE a.search_vector @@ {match}" + where + " ORDER BY "
-                "ts_rank(a.search_vector, q1, 1) + %s * ts_rank(a.search_vector, q2, 1) DESC, a.id LIMIT %s",
-                [main, second, *params, EXPANSION_WEIGHT, CANDIDATES],
-            )
-            found = [row[0] for row in cursor.fetchall()]
-            if len(found) >= MIN_TYPED_MATCHES or not extra:
+        for match in tries:
+            found = _ranked(cursor, match, q1, q2, where, params)
+            if len(found) >= MIN_TYPED_MATCHES:
                 break
     return found
 
 
-class _Matrix:
-    """All article embeddings in memory, with the columns the filters need."""
-
-    def __init__(self) -> None:
-        self.key: tuple | None = None
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.vectors = np.zeros((0, embeddings.DIM), dtype=np.float32)
-        self.columns: dict[str, np.ndarray] = {}
-        self.tags: list[list[str]] = []
-        self.lock = threading.Lock()
-        self.checked_at = 0.0
-
-    def load(self, key: tuple) -> None:
-        rows = list(
-            Article.objects.exclude(embedding=None)
-            .order_by("id")
-            .values_list("id", "status", "audience", "language", "category__slug", "tags", "embedding")
-        )
-        blocks = []
-        for row in rows:
-            v = embeddings.from_bytes(row[6])
-            blocks.append(np.vstack([v, v])[:2] if len(v) else np.zeros((2, embeddings.DIM), np.float32))
-        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
-        self.vectors = np.vstack(blocks) if blocks else np.zeros((0, embeddings.DIM), np.float32)
-        self.columns = {
-            name: np.array([r[i] or "" for r in rows], dtype=object)
-            for i, name in ((1, "status"), (2, "audience"), (3, "language"), (4, "category"))
-        }
-        self.tags = [r[5] or [] for r in rows]
-        self.key = key
-
-    def current(self) -> _Matrix:
-        # Checking for changed articles costs a count over the table; other processes' edits are
-        # picked up within CHECK_EVERY seconds, this process's own at once (invalidate()).
-        if self.key is not None and time.monotonic() - self.checked_at < CHECK_EVERY:
-            return self
-        self.checked_at = time.monotonic()
-        stamp = Article.objects.exclude(embedding=None).aggregate(n=Count("id"), m=Max("updated_at"))
-        key = (connection.settings_dict["NAME"], stamp["n"], stamp["m"])
-        if key != self.key:
-            with self.lock:
-                if key != self.key:
-                    self.load(key)
-        return self
+_index = vectors.index
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-semantic")
 
 
-_matrix = _Matrix()
+def semantic_job(query: str, filters: Filters) -> Callable[[], list[int]]:
+    """Semantic ranking in two parts: the database reads now, the numpy work when the job is called.
 
+    The reads must run on the caller's connection (its transaction may hold unsaved articles); the
+    rest touches no database, so search_articles runs it on a worker thread while PostgreSQL
+    answers the full-text query (numpy and psycopg2 both release the GIL).
+    """
+    snapshot = _index.current()
+    values = {name: getattr(filters, name) or "" for name in ("status", "audience", "language")}
+    if filters.category:
+        category = ArticleCategory.objects.filter(slug=filters.category).values_list("pk", flat=True).first()
+        values["category"] = str(category or "none")
 
-def invalidate() -> None:
-    """Make the next search look for changed articles (called when this process re-indexes)."""
-    _matrix.checked_at = 0.0
+    def rank() -> list[int]:
+        if not len(snapshot.ids):
+            return []
+        vector = embeddings.encode_query(query)
+        return snapshot.rank(vector, values, filters.tag, limit=CANDIDATES, min_similarity=MIN_SIMILARITY)
+
+    return rank
 
 
 def semantic_ranking(query: str, filters: Filters) -> list[int]:
     """Article ids by cosine similarity of their embeddings to the query's, best first."""
-    matrix = _matrix.current()
-    if not len(matrix.ids):
-        return []
-    q = embeddings.encode([query])[0]
-    sims = (matrix.vectors @ q).reshape(-1, 2).max(axis=1)
-    mask = sims >= MIN_SIMILARITY
-    for name in ("status", "audience", "language", "category"):
-        value = getattr(filters, name)
-        if value:
-            mask &= matrix.columns[name] == value
-    if filters.tag:
-        mask &= np.array([filters.tag in t for t in matrix.tags], dtype=bool)
-    candidates = np.flatnonzero(mask)
-    if not len(candidates):
-        return []
-    top = candidates[np.argsort(-sims[candidates], kind="stable")[:CANDIDATES]]
-    return [int(i) for i in matrix.ids[top]]
+    return semantic_job(query, filters)()
 
 
 def fuse(*rankings: list[int]) -> list[tuple[int, float]]:
@@ -256,10 +279,11 @@ def search_articles(
     words = segment(query, limit=MAX_WORDS)
     words += [stem(w) for w in fixed.values()]
     extra = expand(words) if "lexical" in methods else []
-    lexical = lexical_ranking(words, extra, filters) if "lexical" in methods else []
     # Corrections are appended, not substituted: a rare but right word ("status") may look like a typo.
     corrected = " ".join([query, *fixed.values()])
-    semantic = semantic_ranking(corrected, filters) if "semantic" in methods else []
+    semantic = _pool.submit(semantic_job(corrected, filters)) if "semantic" in methods else None
+    lexical = lexical_ranking(words, extra, filters) if "lexical" in methods else []
+    semantic = semantic.result() if semantic else []
     fused = fuse(lexical, semantic)[: max(1, min(limit, CANDIDATES))]
     articles = Article.objects.select_related("category").in_bulk([pk for pk, _ in fused])
     highlight = [*words, *fixed.values(), *_ASCII.findall(query.lower()), *extra]

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.db.models import F, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from ccapp import notify
 from ccapp.errors import DomainError
 from crm import embeddings
-from crm.kb import search
 from crm.models import (
     Article,
     ArticleAudience,
@@ -85,7 +86,6 @@ def index_articles(*, articles: Iterable[Article]) -> None:
         )
     terms = set().union(*(row.terms for row in rows)) if rows else set()
     ArticleTerm.objects.bulk_create([ArticleTerm(word=w) for w in sorted(terms)], ignore_conflicts=True)
-    search.invalidate()
 
 
 def index_article(*, article: Article) -> None:
@@ -158,9 +158,13 @@ def record_article_view(*, article: Article) -> None:
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
 
 
+# How much of the article the email quotes below its link.
+EMAIL_EXCERPT = 1500
+
+
 @transaction.atomic
 def send_article(*, article: Article, customer: Customer, channel: str, user=None) -> Interaction:
-    """Send a public, published article to a customer by email or chat and log it on the timeline."""
+    """Email a public, published article to a customer (with its help-center link) and log it."""
     from crm.services import record_interaction
 
     if article.audience != ArticleAudience.PUBLIC or article.status != ArticleStatus.PUBLISHED:
@@ -169,17 +173,32 @@ def send_article(*, article: Article, customer: Customer, channel: str, user=Non
             field="article",
             error_id="article_not_public",
         )
-    if channel not in ("email", "chat"):
-        raise DomainError(_("Send by email or chat."), field="channel", error_id="article_channel")
-    if channel == "email" and not (customer.email or customer.emails.exists()):
+    if channel == "chat":
+        raise DomainError(
+            _("There is no chat channel yet: send the article by email."),
+            field="channel",
+            error_id="chat_unavailable",
+        )
+    if channel != "email":
+        raise DomainError(_("Send by email."), field="channel", error_id="article_channel")
+    address = customer.email or customer.emails.values_list("email", flat=True).order_by("pk").first()
+    if not address:
         raise DomainError(_("The customer has no email address."), field="channel", error_id="no_email")
-    # The notifier seam (email / chat delivery) belongs to the core; the timeline row is the record
-    # it works from, so the send is logged even before a notifier exists.
+    url = notify.site_url() + reverse("crm:help-article", args=[article.slug])
+    text = article.body_text
+    excerpt = text if len(text) <= EMAIL_EXCERPT else text[:EMAIL_EXCERPT].rstrip() + "…"
+    agent = (user.get_full_name() or user.get_username()) if user is not None else ""
+    notify.send_email(
+        "crm/email/article",
+        [address],
+        customer.language,
+        {"article": article, "name": customer.name, "url": url, "text": excerpt, "agent": agent},
+    )
     return record_interaction(
         customer=customer,
         kind=InteractionKind.ARTICLE_SENT,
         summary=article.title[:255],
         # No link: one article is sent many times, and a link is one timeline row per object.
-        data={"channel": channel, "article_id": article.pk, "slug": article.slug},
+        data={"channel": channel, "to": address, "article_id": article.pk, "slug": article.slug, "url": url},
         user=user,
     )

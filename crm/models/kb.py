@@ -72,6 +72,8 @@ class Article(models.Model):
     # both written only by crm.kb.index_article.
     search_vector = SearchVectorField(null=True, editable=False)
     embedding = models.BinaryField(null=True, editable=False)
+    # Set by a database trigger whenever what search holds in memory changes (crm.kb.vectors).
+    index_version = models.BigIntegerField(default=0, editable=False, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
@@ -83,7 +85,7 @@ class Article(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["search_vector", "embedding", "view_count"])
+    history = HistoricalRecords(excluded_fields=["search_vector", "embedding", "view_count", "index_version"])
 
     class Meta:
         ordering = ["-updated_at"]
