@@ -2,6 +2,7 @@
 
 import django.contrib.postgres.indexes
 from django.db import connection, migrations
+from django.db.models import CharField, lookups
 
 TRGM_EXTENSION = """
 DO $$ BEGIN
@@ -43,3 +44,19 @@ def has_trgm() -> bool:
             cached = bool(cursor.fetchone()[0])
         connection._ccapp_has_trgm = cached
     return cached
+
+
+@CharField.register_lookup
+class ILikeContains(lookups.IContains):
+    """Case-insensitive "contains" as ILIKE, which a pg_trgm GIN index on the column serves.
+
+    Django's icontains compiles to UPPER(col) LIKE UPPER(...), which that index cannot serve (a full
+    scan at a million customers). Without pg_trgm the ILIKE still works, by scanning.
+    """
+
+    lookup_name = "ilike_contains"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from crm import hooks
 from crm.models import InteractionKind
-from crm.selectors import customer_for_number
+from crm.pg import has_trgm
+from crm.selectors import customer_for_number, search_customers
 from crm.services import create_customer, merge_customers, record_interaction
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +91,32 @@ def test_it_skips_merged_records_and_finds_the_surviving_customer():
     assert customer_for_number("13600001111").customer_id == target.pk
     assert customer_for_number("13600002222").customer_id == target.pk
     assert customer_for_number("13600001111").other_matches == 0
+
+
+@pytest.mark.django_db
+def test_it_searches_english_names_through_the_trigram_index():
+    if not has_trgm():
+        pytest.skip("pg_trgm is not installed in this PostgreSQL")
+    create_customer(name="Alice Walker", phones=["13800138011"])
+    create_customer(name="Bob Stone", company="Walkerton Ltd", phones=["13800138012"])
+    with connection.cursor() as cursor:
+        # Enough other customers that scanning them all costs more than the index.
+        cursor.execute(
+            "INSERT INTO crm_customer (kind, name, company, email, language, region, address, vip_level,"
+            " tags, do_not_call, consent, custom, notes, created_at, updated_at)"
+            " SELECT 'person', 'Carol King ' || g, '', '', 'en', '', '', 0, '[]', false, true, '{}', '',"
+            " now(), now() FROM generate_series(1, 5000) AS g"
+        )
+        cursor.execute(
+            "SELECT gin_clean_pending_list('crm_customer_name_trgm'::regclass),"
+            " gin_clean_pending_list('crm_customer_company_trgm'::regclass)"
+        )
+        cursor.execute("ANALYZE crm_customer")
+        # Still a small table: the planner may scan it anyway; forbidding plain scans shows whether
+        # the trigram indexes can serve the query at all.
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+    found = search_customers("WALK")
+    assert sorted(c.name for c in found) == ["Alice Walker", "Bob Stone"]
+    plan = found.explain()
+    # icontains compiled to UPPER(name) LIKE, which no index serves: this plan was a full scan.
+    assert "crm_customer_name_trgm" in plan and "crm_customer_company_trgm" in plan, plan
