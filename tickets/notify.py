@@ -1,33 +1,20 @@
-"""The one seam for ticket notifications: emails to customers and staff, rendered per language.
+"""Ticket notifications: emails to customers and staff, through the core's email seam (ccapp.notify).
 
-Emails leave after the transaction commits, so a rolled-back change never notifies anyone. Templates
-live in templates/tickets/email/<name>.<lang>.txt; their first line is "Subject: ...".
+Templates live in templates/tickets/email/<name>.<lang>.txt; their first line is "Subject: ...".
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import Q
-from django.template.loader import select_template
 from django.urls import reverse
-from django.utils import translation
 
+from ccapp import notify
 from tickets.models import Comment, Ticket
-
-log = logging.getLogger(__name__)
-
-LANGUAGES = {"zh": "zh-hans", "zh-hans": "zh-hans", "en": "en"}
-
-
-def _lang(code: str | None) -> str:
-    return LANGUAGES.get((code or "").lower(), LANGUAGES.get(settings.LANGUAGE_CODE.lower(), "zh-hans"))
 
 
 def base_url() -> str:
@@ -36,29 +23,12 @@ def base_url() -> str:
 
 
 def render(name: str, lang: str, context: dict) -> tuple[str, str]:
-    """Subject and body of one email template in one language (English if that language is missing)."""
-    lang = _lang(lang)
-    template = select_template([f"tickets/email/{name}.{lang}.txt", f"tickets/email/{name}.en.txt"])
-    with translation.override(lang):
-        text = template.render(context)
-    first, _, body = text.lstrip().partition("\n")
-    return first.removeprefix("Subject:").strip(), body.strip() + "\n"
+    """Subject and body of one ticket email template in one language (English if that one is missing)."""
+    return notify.render(f"tickets/email/{name}", lang, context)
 
 
 def _send(name: str, to: list[str], lang: str, context: dict) -> None:
-    to = sorted({address for address in to if address})
-    if not to:
-        return
-    subject, body = render(name, lang, context)
-
-    def send() -> None:
-        try:
-            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to).send()
-        except Exception:
-            # A mail server outage must not undo a committed ticket change; it is logged for retry by hand.
-            log.exception("ticket email %s to %s failed", name, to)
-
-    transaction.on_commit(send)
+    notify.send_email(f"tickets/email/{name}", to, lang, context)
 
 
 def _context(ticket: Ticket, **extra) -> dict:

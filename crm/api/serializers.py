@@ -144,4 +144,4 @@ class ArticleVoteSerializer(serializers.Serializer):
 
 class ArticleSendSerializer(serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    channel = serializers.ChoiceField(choices=["email", "chat"])
+    channel = serializers.ChoiceField(choices=["email", "chat"], default="email")

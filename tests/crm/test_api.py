@@ -90,10 +90,11 @@ def test_it_writes_articles_through_the_service_and_searches_them(agent_api):
         "/crm/api/assist/", {"text": "客户说退款一直没到账，很着急"}, format="json"
     ).json()
     assert suggestions[0]["title"] == "退款到账时间"
-    customer = create_customer(name="王芳")
-    sent = agent_api.post(
-        f"/crm/api/articles/{created.json()['id']}/send/", {"customer": customer.pk, "channel": "chat"}
-    )
+    customer = create_customer(name="王芳", email="wf@example.com")
+    url = f"/crm/api/articles/{created.json()['id']}/send/"
+    chat = agent_api.post(url, {"customer": customer.pk, "channel": "chat"})
+    assert chat.status_code == 400 and chat.json()["error_id"] == "chat_unavailable", chat.json()
+    sent = agent_api.post(url, {"customer": customer.pk, "channel": "email"})
     assert sent.status_code == 201 and customer.interactions.get().kind == "article_sent"
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import transaction
+from django.urls import reverse
 
 from ccapp.errors import DomainError
 from crm.kb.search import Filters, search_articles
@@ -105,19 +109,57 @@ def test_it_counts_votes_and_views(articles):
     assert article.history.count() == 1  # counters are not versions
 
 
-def test_it_sends_only_public_published_articles_and_logs_it(articles):
+def test_it_emails_only_public_published_articles_and_logs_it(
+    articles, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://help.example.com"
     customer = create_customer(name="王芳", email="wf@example.com")
-    sent = send_article(article=articles["refund"], customer=customer, channel="email")
+    agent = get_user_model().objects.create_user(username="li", first_name="Li")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = send_article(article=articles["refund"], customer=customer, channel="email", user=agent)
     assert Interaction.objects.get() == sent
     assert (sent.kind, sent.summary, sent.data["channel"]) == ("article_sent", "退款到账时间说明", "email")
-    send_article(article=articles["refund"], customer=customer, channel="chat")
-    assert customer.interactions.count() == 2
+    (message,) = mail.outbox
+    url = "https://help.example.com" + reverse("crm:help-article", args=[articles["refund"].slug])
+    assert message.to == ["wf@example.com"] and message.subject == "退款到账时间说明"
+    assert message.body.startswith("王芳，您好：") and "Li 为您找到了" in message.body
+    assert url in message.body and "信用卡 3–7 个工作日" in message.body and sent.data["url"] == url
     for article in (articles["internal"], articles["draft"]):
         with pytest.raises(DomainError) as exc:
-            send_article(article=article, customer=customer, channel="chat")
+            send_article(article=article, customer=customer, channel="email")
         assert exc.value.error_id == "article_not_public"
+    with pytest.raises(DomainError) as exc:
+        send_article(article=articles["refund"], customer=customer, channel="chat")
+    assert exc.value.error_id == "chat_unavailable"
     with pytest.raises(DomainError):
         send_article(article=articles["refund"], customer=create_customer(name="no mail"), channel="email")
+    assert customer.interactions.count() == 1 and len(mail.outbox) == 1
+
+
+def test_an_english_customer_gets_english_at_a_secondary_address(
+    articles, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    customer = create_customer(name="Alice", language="en", emails=["alice@example.com"])
+    with django_capture_on_commit_callbacks(execute=True):
+        send_article(article=articles["warranty"], customer=customer, channel="email")
+    (message,) = mail.outbox
+    assert message.to == ["alice@example.com"] and message.body.startswith("Hello Alice,")
+    assert "Here is a help article for you:" in message.body
+
+
+def test_nothing_is_emailed_when_the_send_rolls_back(articles, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    customer = create_customer(name="王芳", email="wf@example.com")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        send_article(article=articles["refund"], customer=customer, channel="email")
+        raise RuntimeError("the request failed after the send")
+    assert mail.outbox == [] and not customer.interactions.exists()
 
 
 def test_it_corrects_english_typos_without_pg_trgm(articles, monkeypatch):
