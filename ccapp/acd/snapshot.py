@@ -17,16 +17,16 @@ from dataclasses import dataclass
 
 from ccapp.acd.engine import handle
 from ccapp.acd.routing import effective_priority
-from ccapp.acd.state import AcdState, evolve, initial_state
+from ccapp.acd.state import AcdState, Agent, initial_state
 from ccapp.acd.types import (
     AgentState,
-    AgentStateChanged,
     CallQueued,
     Membership,
     OfferCall,
     QueueConfig,
     SkillReq,
 )
+from ccapp.acd.work import Work
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +64,24 @@ def snapshot_state(
     seed: int = 0,
 ) -> AcdState:
     """An engine state holding these queues and ready agents (idle order and daily counters kept)."""
-    state = initial_state(queues, seed=seed)
-    counters: dict[str, tuple[int, float]] = {}
-    for agent in sorted(agents, key=lambda a: (a.idle_since, a.agent_id)):
-        memberships = tuple(m for m in agent.memberships if m.queue_id in state.queues)
-        event = AgentStateChanged(
-            agent.agent_id, AgentState.READY, memberships, agent.skills, agent.languages
+    w = Work(initial_state(queues, seed=seed), now, None)
+    # In idle order, so each penalty tier is built longest idle first without re-sorting.
+    for ready in sorted(agents, key=lambda a: (a.idle_since, a.agent_id)):
+        w.put_agent(
+            Agent(
+                agent_id=ready.agent_id,
+                state=AgentState.READY,
+                memberships=tuple(m for m in ready.memberships if m.queue_id in w.queues),
+                skills=dict(ready.skills),
+                languages=ready.languages,
+                idle_since=min(ready.idle_since, now),
+                calls_today=ready.calls_today,
+                talk_seconds_today=ready.talk_seconds_today,
+            )
         )
-        # The engine stamps idle_since with `now`: feeding agents in idle order keeps longest idle first.
-        state, _commands = handle(state, event, now=min(agent.idle_since, now))
-        counters[agent.agent_id] = (agent.calls_today, agent.talk_seconds_today)
-    patched = {
-        agent_id: evolve(record, calls_today=counters[agent_id][0], talk_seconds_today=counters[agent_id][1])
-        for agent_id, record in state.agents.items()
-    }
-    return evolve(state, agents=patched, rr_last=dict(rr_last or {}))
+    for queue_id, order in (rr_last or {}).items():
+        w.set_rr_last(queue_id, order)
+    return w.freeze()
 
 
 def assign(

@@ -9,10 +9,13 @@ from the snapshot and the engine is asked again for the calls still waiting.
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -21,6 +24,7 @@ from ccapp import acd, selectors, services
 from ccapp.models import AgentSkill, AgentState, Call, CallEvent, Queue, QueueMember, QueueSkill, Strategy
 
 COUNTER_STRATEGIES = frozenset({Strategy.FEWEST_CALLS, Strategy.LEAST_TALK_TIME})
+SETTINGS_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,66 @@ def _clock(now: datetime, factor: float):
     return lambda at: base - max(0.0, base - at.timestamp()) * factor
 
 
+class _PerIdCache:
+    """Routing settings that change rarely (queues, required and agent skills), kept a few seconds.
+
+    One dispatch pass then costs one query (the ready members) instead of four; an edit reaches
+    routing within `SETTINGS_SECONDS`, as the worker's other settings do.
+    """
+
+    def __init__(self, load: Callable[[set[int]], dict[int, Any]]) -> None:
+        self.load = load
+        self.values: dict[int, tuple[float, Any]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, ids: set[int]) -> dict[int, Any]:
+        now = time.monotonic()
+        with self.lock:
+            found = {
+                i: v for i, (until, v) in ((i, self.values.get(i, (0.0, None))) for i in ids) if until > now
+            }
+        missing = ids - found.keys()
+        if missing:
+            loaded = self.load(missing)
+            with self.lock:
+                for i in missing:
+                    self.values[i] = (now + SETTINGS_SECONDS, loaded[i])
+            found.update((i, loaded[i]) for i in missing)
+        return found
+
+    def clear(self) -> None:
+        with self.lock:
+            self.values.clear()
+
+
+def _load_queue_routing(queue_ids: set[int]) -> dict[int, tuple[acd.QueueConfig, tuple[acd.SkillReq, ...]]]:
+    skills: dict[int, list[acd.SkillReq]] = defaultdict(list)
+    rows = QueueSkill.objects.filter(queue_id__in=queue_ids).values_list("queue_id", "skill_id", "min_level")
+    for queue_id, skill_id, level in rows:
+        skills[queue_id].append(acd.SkillReq(str(skill_id), level))
+    found = {q.pk: (_config(q), tuple(skills[q.pk])) for q in Queue.objects.filter(pk__in=queue_ids)}
+    # A queue deleted meanwhile routes nothing (its calls are failed over elsewhere).
+    return {q: found.get(q, (acd.QueueConfig(str(q)), ())) for q in queue_ids}
+
+
+def _load_agent_skills(agent_ids: set[int]) -> dict[int, tuple[tuple[str, int], ...]]:
+    levels: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    rows = AgentSkill.objects.filter(agent_id__in=agent_ids).values_list("agent_id", "skill_id", "level")
+    for agent_id, skill_id, level in rows:
+        levels[agent_id].append((str(skill_id), level))
+    return {a: tuple(levels[a]) for a in agent_ids}
+
+
+_queue_routing = _PerIdCache(_load_queue_routing)
+_agent_skills = _PerIdCache(_load_agent_skills)
+
+
+def forget_settings() -> None:
+    """Drop the cached routing settings (tests that edit them between calls)."""
+    _queue_routing.clear()
+    _agent_skills.clear()
+
+
 def load_snapshot(queue_ids: Iterable[int], *, now: datetime, factor: float = 1.0) -> Snapshot | None:
     """Ready members of these queues with their penalties, skills and counters; None if nobody is ready."""
     queue_ids = set(queue_ids)
@@ -81,20 +145,12 @@ def load_snapshot(queue_ids: Iterable[int], *, now: datetime, factor: float = 1.
     if not members:
         return None
     seconds = _clock(now, factor)
-    queues = Queue.objects.filter(pk__in={m[0] for m in members})
-    configs = {q.pk: _config(q) for q in queues}
-    strategies = {q.pk: q.strategy for q in queues}
-    skills: dict[int, list[acd.SkillReq]] = defaultdict(list)
-    for queue_id, skill_id, level in QueueSkill.objects.filter(queue_id__in=configs).values_list(
-        "queue_id", "skill_id", "min_level"
-    ):
-        skills[queue_id].append(acd.SkillReq(str(skill_id), level))
+    routing = _queue_routing.get({m[0] for m in members})
+    configs = {q: r[0] for q, r in routing.items()}
+    strategies = {q: r[0].strategy.value for q, r in routing.items()}
+    skills = {q: r[1] for q, r in routing.items()}
     agent_ids = {m[1] for m in members}
-    levels: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for agent_id, skill_id, level in AgentSkill.objects.filter(agent_id__in=agent_ids).values_list(
-        "agent_id", "skill_id", "level"
-    ):
-        levels[agent_id].append((str(skill_id), level))
+    levels = _agent_skills.get(agent_ids)
     counters = _counters(agent_ids, now) if COUNTER_STRATEGIES & set(strategies.values()) else {}
     memberships: dict[int, list[acd.Membership]] = defaultdict(list)
     profile: dict[int, tuple[datetime, str]] = {}
@@ -108,7 +164,7 @@ def load_snapshot(queue_ids: Iterable[int], *, now: datetime, factor: float = 1.
         agent_id: acd.ReadyAgent(
             agent_id=str(agent_id),
             memberships=tuple(memberships[agent_id]),
-            skills=tuple(levels[agent_id]),
+            skills=levels[agent_id],
             languages=frozenset(x.strip() for x in profile[agent_id][1].split(",") if x.strip()),
             idle_since=seconds(profile[agent_id][0]),
             calls_today=counters.get(agent_id, (0, 0.0))[0],
@@ -116,7 +172,7 @@ def load_snapshot(queue_ids: Iterable[int], *, now: datetime, factor: float = 1.
         )
         for agent_id in memberships
     }
-    return Snapshot(configs, strategies, {q: tuple(s) for q, s in skills.items()}, agents, orders)
+    return Snapshot(configs, strategies, skills, agents, orders)
 
 
 def _config(queue: Queue) -> acd.QueueConfig:

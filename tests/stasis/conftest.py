@@ -120,3 +120,12 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_routing_settings():
+    """Routing settings are cached a few seconds per id; each test starts without them."""
+    from ccapp.stasis import claims
+
+    claims.forget_settings()
+    yield

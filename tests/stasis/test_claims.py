@@ -87,3 +87,13 @@ def test_nobody_ready_means_no_claims_and_one_query(django_assert_num_queries) -
     call = waiting_call(queue)
     with django_assert_num_queries(1):
         assert claims.claim_offers([call], rr_last={}) == claims.Claims()
+
+
+def test_a_pass_reads_queue_and_skill_settings_once_then_only_the_ready_agents(
+    django_assert_num_queries,
+) -> None:
+    queue = make_queue("sales")
+    make_agent(queue)
+    claims.load_snapshot([queue.pk], now=timezone.now())
+    with django_assert_num_queries(1):
+        assert claims.load_snapshot([queue.pk], now=timezone.now()) is not None
