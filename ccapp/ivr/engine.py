@@ -15,6 +15,7 @@ from typing import Any
 from ccapp.ivr.conditions import render, select_branch
 from ccapp.ivr.messages import (
     CancelTimer,
+    Checkpoint,
     Command,
     Digit,
     Event,
@@ -25,6 +26,7 @@ from ccapp.ivr.messages import (
     Play,
     PlaybackFinished,
     Prompt,
+    Resumed,
     RunLookup,
     SetLanguage,
     SetVariable,
@@ -86,7 +88,7 @@ def handle(state: IVRState, event: Event, *, now: float) -> Result:
 
 
 def _dispatch(state: IVRState, event: Event) -> Result:
-    if isinstance(event, Started):
+    if isinstance(event, Started | Resumed):
         if state.phase != "new":
             return state, []
         state = replace(
@@ -95,6 +97,9 @@ def _dispatch(state: IVRState, event: Event) -> Result:
             language=event.language or state.language,
             hours=dict(event.hours),
         )
+        if isinstance(event, Resumed):
+            state = replace(state, path=tuple(event.path), digits=dict(event.digits))
+            return _goto(state, event.node, [])
         return _goto(state, str(state.flow.get("start", "")), [])
     if state.phase == "new":
         return state, []
@@ -148,11 +153,25 @@ def _goto(state: IVRState, node_id: str, commands: list[Command]) -> Result:
             node_id = _hours_branch(state, node)
         elif kind == "lookup":
             return _start_lookup(state, node, commands)
-        elif kind == "play" or kind in INPUT_NODES:
+        elif kind == "play":
             return _play(state, [node["prompt"]], commands)
+        elif kind in INPUT_NODES:
+            state, commands = _play(state, [node["prompt"]], commands)
+            return state, [*commands, _checkpoint(state)]
         else:
             return _finish(state, Exit(kind="failover", node=node_id, reason="unknown_node_type"), commands)
     return _finish(state, Exit(kind="failover", node=node_id, reason="too_many_hops"), commands)
+
+
+def _checkpoint(state: IVRState) -> Checkpoint:
+    """Where a restarted worker may resume this caller: the input node just entered."""
+    return Checkpoint(
+        node=state.node,
+        path=state.path[:-1],
+        digits=dict(state.digits),
+        variables=dict(state.variables),
+        language=state.language,
+    )
 
 
 def _terminal_exit(state: IVRState, node_id: str, node: Mapping[str, Any]) -> Exit:

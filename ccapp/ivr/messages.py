@@ -50,11 +50,24 @@ class LookupFailed:
 
 
 @dataclass(frozen=True)
+class Resumed:
+    """The caller goes on from a `Checkpoint` (after a worker restart): `node` is entered again
+    (its prompt replays) with the path, digits and variables the checkpoint had."""
+
+    node: str
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    language: str = "zh"
+    hours: Mapping[str, str] = field(default_factory=dict)
+    path: tuple[str, ...] = ()
+    digits: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Hangup:
     pass
 
 
-Event = Started | PlaybackFinished | Digit | Tick | LookupResult | LookupFailed | Hangup
+Event = Started | Resumed | PlaybackFinished | Digit | Tick | LookupResult | LookupFailed | Hangup
 
 # ---- commands (outputs) ---------------------------------------------------------------------
 
@@ -122,6 +135,18 @@ class SetLanguage:
     language: str
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """A stable point to resume from: the caller entered an input node (menu, collect, PIN).
+    `path` is the path before `node`; the worker stores this so a restarted worker can resume."""
+
+    node: str
+    path: tuple[str, ...]
+    digits: Mapping[str, str]
+    variables: Mapping[str, Any]
+    language: str
+
+
 # Exit kinds: the flow's terminal node types, plus 'failover' (the flow broke at run time) and
 # 'abandoned' (the caller hung up inside the flow).
 EXIT_KINDS = frozenset({"queue", "voicemail", "agent", "external", "flow", "hangup", "failover", "abandoned"})
@@ -140,4 +165,6 @@ class Exit:
     prompt: Prompt | None = None
 
 
-Command = Play | StopPlayback | StartTimer | CancelTimer | RunLookup | SetVariable | SetLanguage | Exit
+Command = (
+    Play | StopPlayback | StartTimer | CancelTimer | RunLookup | SetVariable | SetLanguage | Checkpoint | Exit
+)

@@ -90,6 +90,8 @@ class Call(models.Model):
     ivr_path = models.JSONField(_("IVR path"), default=list, blank=True)
     ivr_digits = models.JSONField(_("digits entered"), default=dict, blank=True)
     variables = models.JSONField(_("variables"), default=dict, blank=True)
+    # Where a caller inside an IVR flow resumes after a worker restart (see ccapp.ivr.messages.Checkpoint).
+    ivr_checkpoint = models.JSONField(default=dict, blank=True, editable=False)
     csat = models.PositiveSmallIntegerField(
         _("CSAT (1-5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

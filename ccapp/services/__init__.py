@@ -16,6 +16,7 @@ from ccapp.services.calls import (
     finish_call,
     offer_call,
     record_ivr_exit,
+    save_ivr_checkpoint,
     start_call,
     start_transferred_call,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "record_survey",
     "recover_callbacks",
     "request_callback",
+    "save_ivr_checkpoint",
     "save_recording",
     "save_voicemail",
     "set_agent_state",

@@ -133,7 +133,12 @@ def record_ivr_exit(
     call.language = language or call.language
     call.flow_version = flow_version or call.flow_version
     call.ivr_exit_at = _now(at)
-    rows.save_fields(call, "ivr_path", "ivr_digits", "variables", "language", "flow_version", "ivr_exit_at")
+    # Past the IVR nothing resumes in it, except in the flow it exits to (from that flow's start).
+    call.ivr_checkpoint = {"flow": target, "node": ""} if exit_kind == "flow" else {}
+    rows.save_fields(
+        call, "ivr_path", "ivr_digits", "variables", "language", "flow_version", "ivr_exit_at",
+        "ivr_checkpoint",
+    )  # fmt: skip
     rows.add(
         CallEvent(
             call=call,
@@ -143,6 +148,12 @@ def record_ivr_exit(
         )
     )
     return call
+
+
+def save_ivr_checkpoint(*, call_id: int, checkpoint: dict[str, Any]) -> None:
+    """Remember where a caller inside an IVR flow is, so a restarted worker can resume them there."""
+    checkpoint = {**checkpoint, "variables": _jsonable(dict(checkpoint.get("variables") or {}))}
+    Call.objects.filter(pk=call_id, ended_at__isnull=True).update(ivr_checkpoint=checkpoint)
 
 
 def _jsonable(variables: dict[str, Any]) -> dict[str, Any]:

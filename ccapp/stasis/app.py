@@ -239,7 +239,7 @@ class StasisApp(
             await self.failover(session, "unknown_dnis")
         elif session.route.flow_graph is not None:
             await self.event(session, "hours", answer=session.route.hours.get("", "open"))
-            await self.start_ivr(session, session.route.flow_graph)
+            await self.start_ivr(session, session.route.flow_graph, flow=session.route.flow_code)
         else:
             await self.enter_queue(session, session.route.queue_id)
 

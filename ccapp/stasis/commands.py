@@ -248,7 +248,7 @@ class CommandMixin:
             if flow is None:
                 await self.failover(session, "transfer_flow_missing")
             else:
-                await self.start_ivr(session, flow.graph)
+                await self.start_ivr(session, flow.graph, flow=flow.code)
         elif args.get("number"):
             await self.transfer_external(session, str(args["number"]))
         else:

@@ -53,16 +53,53 @@ SURVEY_FLOW = {
 
 
 class IvrMixin:
-    async def start_ivr(self, session: CallSession, graph: dict[str, Any], purpose: str = "flow") -> None:
-        session.ivr = new_state(graph)
-        session.ivr_purpose = purpose
-        session.phase = "survey" if purpose == "survey" else "ivr"
+    async def start_ivr(
+        self, session: CallSession, graph: dict[str, Any], purpose: str = "flow", *, flow: str = ""
+    ) -> None:
+        """Run a flow (`flow`: its code, for checkpoints) from its start node."""
+        self._enter_ivr(session, graph, purpose, flow)
         started = m.Started(
             variables={"call_id": session.call_id, "caller": session.caller},
             language=session.language,
             hours=session.route.hours,
         )
         await self._feed(session, started)
+
+    def _enter_ivr(self, session: CallSession, graph: dict[str, Any], purpose: str, flow: str) -> None:
+        session.ivr = new_state(graph)
+        session.ivr_purpose, session.ivr_flow = purpose, flow
+        session.phase = "survey" if purpose == "survey" else "ivr"
+
+    async def resume_ivr(self, session: CallSession, checkpoint: dict[str, Any]) -> bool:
+        """After a restart: the caller goes on at the checkpoint's node (its prompt replays), or at
+        the start of the flow when there is none or the flow was edited; False when no flow applies."""
+        purpose = "survey" if checkpoint.get("purpose") == "survey" else "flow"
+        code = str(checkpoint.get("flow") or "")
+        graph: dict[str, Any] | None = SURVEY_FLOW if purpose == "survey" else None
+        if purpose == "flow" and code:
+            flow = await db.run(db.flow_by_code, code)
+            graph = flow.graph if flow else None
+            session.route.flow_version = flow.version if flow else session.route.flow_version
+        elif purpose == "flow":
+            graph, code = session.route.flow_graph, session.route.flow_code
+        if not graph:
+            return False
+        node = str(checkpoint.get("node") or "")
+        if node not in graph.get("nodes", {}):
+            await self.start_ivr(session, graph, purpose, flow=code)
+            return True
+        self._enter_ivr(session, graph, purpose, code)
+        session.language = str(checkpoint.get("language") or session.language)
+        resumed = m.Resumed(
+            node=node,
+            variables=dict(checkpoint.get("variables") or {}),
+            language=session.language,
+            hours=session.route.hours,
+            path=tuple(checkpoint.get("path") or ()),
+            digits=dict(checkpoint.get("digits") or {}),
+        )
+        await self._feed(session, resumed)
+        return True
 
     async def feed_ivr(self, session: CallSession, digit: str | None) -> None:
         """A digit from the caller, or None when the caller hung up."""
@@ -135,8 +172,25 @@ class IvrMixin:
             self.spawn(self._ivr_lookup(session, command))
         elif isinstance(command, m.SetLanguage):
             session.language = command.language
+        elif isinstance(command, m.Checkpoint):
+            await self._checkpoint(session, command)
         elif isinstance(command, m.Exit):
             await self.ivr_exit(session, command)
+
+    async def _checkpoint(self, session: CallSession, command: m.Checkpoint) -> None:
+        """Store where the caller is, so a worker restarted now resumes them here (see resync)."""
+        if not session.call_id or (session.ivr_purpose == "flow" and not session.ivr_flow):
+            return
+        checkpoint = {
+            "purpose": session.ivr_purpose,
+            "flow": session.ivr_flow,
+            "node": command.node,
+            "path": list(command.path),
+            "digits": dict(command.digits),
+            "variables": dict(command.variables),
+            "language": command.language,
+        }
+        await db.run(services.save_ivr_checkpoint, call_id=session.call_id, checkpoint=checkpoint)
 
     async def ivr_exit(self, session: CallSession, exit_: m.Exit) -> None:
         state = session.ivr
@@ -183,7 +237,7 @@ class IvrMixin:
                 await self.failover(session, f"unknown_flow:{exit_.target}")
                 return
             session.route.flow_version = flow.version
-            await self.start_ivr(session, flow.graph)
+            await self.start_ivr(session, flow.graph, flow=flow.code)
         elif kind == "hangup":
             session.outcome = CallOutcome.SELF_SERVICE
             session.phase = "leaving"

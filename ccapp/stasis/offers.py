@@ -7,7 +7,7 @@ import time
 import uuid
 
 from ccapp import services
-from ccapp.ari.errors import AriError
+from ccapp.ari.errors import AriConnectionError, AriError
 from ccapp.stasis import db
 from ccapp.stasis.session import CallSession
 
@@ -47,7 +47,10 @@ class OfferMixin:
                 )
             except AriError as exc:
                 log.warning("agent %s unreachable: %s", agent_id, exc)
-                await self._offer_failed(session, leg, "unreachable")
+                # No answer from Asterisk at all (or our connection closing in a restart) is not the
+                # agent's miss; a refused originate ("Allocation failed") is the phone's.
+                ours = isinstance(exc, AriConnectionError)
+                await self._offer_failed(session, leg, "unreachable", agents_fault=not ours)
 
     async def agent_answered(self, leg: str) -> None:
         session = self.legs.get(leg)
@@ -148,13 +151,23 @@ class OfferMixin:
             session.phase = "leaving"
             await self.quietly(self.ari.hangup(session.channel_id))
 
-    async def _offer_failed(self, session: CallSession, leg: str, reason: str) -> None:
-        """No answer, busy or unreachable: agent not-ready ("missed"), call back at the head of its queue."""
+    async def _offer_failed(
+        self, session: CallSession, leg: str, reason: str, *, agents_fault: bool = True
+    ) -> None:
+        """No answer, busy or unreachable: agent not-ready ("missed"), call back at the head of its queue.
+
+        A ring that failed on our side (`agents_fault=False`) leaves the agent ready, and the call
+        waits for the next dispatch sweep instead of ringing again at once.
+        """
         agent_id = session.offers.pop(leg, None)
         self.legs.pop(leg, None)
         if agent_id is None:
             return
-        await db.run(services.miss_offer, call_id=session.call_id, agent_id=agent_id, reason=reason)
+        if agents_fault:
+            await db.run(services.miss_offer, call_id=session.call_id, agent_id=agent_id, reason=reason)
+        else:
+            await self.event(session, "offer_failed", agent=agent_id, reason="ari_unreachable")
+            await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
         if session.offers or session.agent_leg or session.ended or session.phase != "ringing":
             return
         if session.queue is None:
@@ -164,7 +177,8 @@ class OfferMixin:
         await db.run(services.enqueue_call, call_id=session.call_id, queue_id=session.queue.id)
         session.phase = "queue"
         self.join_waitlist(session)
-        self.spawn(self.dispatch())
+        if agents_fault:
+            self.spawn(self.dispatch())
 
     def schedule_wrapup_end(self, agent_id: int, call_id: int, seconds: float) -> None:
         async def end() -> None:

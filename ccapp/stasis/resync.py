@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from ccapp import selectors, services
-from ccapp.models import AgentState, Call, CallDirection, Recording
+from ccapp.ari.errors import AriError
+from ccapp.models import Agent, AgentState, Call, CallDirection, Recording
 from ccapp.stasis import db
 from ccapp.stasis.session import CallSession
 
@@ -15,6 +16,14 @@ log = logging.getLogger(__name__)
 
 def _open_calls(node: str) -> list[Call]:
     return list(Call.objects.filter(stasis_node=node, ended_at__isnull=True).select_related("queue"))
+
+
+def _ringing_agents(node: str) -> list[tuple[int, int]]:
+    """(call, agent) of agents marked ringing for a call of this worker that is still going on."""
+    rows = Agent.objects.filter(
+        state=AgentState.RINGING, current_call__stasis_node=node, current_call__ended_at__isnull=True
+    )
+    return list(rows.values_list("current_call_id", "id"))
 
 
 def _live_recording(call_id: int) -> str:
@@ -28,7 +37,8 @@ class ResyncMixin:
         """Bridged calls keep talking, queued callers keep their place, ended calls are closed."""
         channels = {channel.id: channel for channel in event.channels}
         bridges = {c: b.id for b in event.bridges for c in b.channels}
-        for call in await db.run(_open_calls, self.node):
+        calls = await db.run(_open_calls, self.node)
+        for call in calls:
             if call.channel_id in self.sessions:
                 continue
             if call.channel_id not in channels:
@@ -41,12 +51,35 @@ class ResyncMixin:
                 await self._adopt(call, channels, bridges)
             except Exception:
                 log.exception("could not adopt call %s after a resync", call.pk)
-        for channel_id in channels:
-            if channel_id.startswith("agent-") and channel_id not in self.legs:
-                await self.quietly(self.ari.hangup(channel_id))  # a ring whose caller we lost
+        await self._hang_up_lost_legs({call.pk for call in calls}, channels)
         for agent_id in await db.run(selectors.busy_agents_of_ended_calls):
             await db.run(services.set_agent_state, agent_id=agent_id, state=AgentState.READY, reason="resync")
+        await self._cancel_lost_rings()
         await self.dispatch_all()
+
+    async def _hang_up_lost_legs(self, call_ids: set[int], channels: dict[str, Any]) -> None:
+        """Agent legs of this worker's calls that no session owns (rings cut by the restart) are hung up.
+
+        A ringing leg has not entered Stasis, so it is not among the app's channels: ask for all of them.
+        """
+        try:
+            everything = [channel.id for channel in await self.ari.list_channels()]
+        except AriError:
+            everything = list(channels)
+        for channel_id in everything:
+            kind, _, rest = channel_id.partition("-")
+            call_id = rest.split("-", 1)[0]
+            ours = kind == "agent" and call_id.isdigit() and int(call_id) in call_ids
+            if ours and channel_id not in self.legs:
+                await self.quietly(self.ari.hangup(channel_id))
+
+    async def _cancel_lost_rings(self) -> None:
+        """Agents left ringing for a caller who is still here: the ring was cut by our own restart
+        (its leg hung up above), which is not the agent's miss, so they are ready again."""
+        live = {(s.call_id, a) for s in list(self.sessions.values()) for a in s.offers.values()}
+        for call_id, agent_id in await db.run(_ringing_agents, self.node):
+            if (call_id, agent_id) not in live:
+                await db.run(services.cancel_offer, call_id=call_id, agent_id=agent_id)
 
     async def _adopt(self, call: Call, channels: dict[str, Any], bridges: dict[str, str]) -> None:
         session = CallSession(channel_id=call.channel_id, call_id=call.pk, caller=call.caller)
@@ -72,5 +105,21 @@ class ResyncMixin:
                 self.join_waitlist(session)
                 await self.event(session, "resynced", phase="queue")
             else:
-                await self.event(session, "resynced", phase="lost_ivr")
-                await self.failover(session, "resync_ivr")
+                await self._resume(session, call)
+
+    async def _resume(self, session: CallSession, call: Call) -> None:
+        """A caller inside an IVR flow (or the post-call survey) goes on where they were."""
+        checkpoint = dict(call.ivr_checkpoint or {})
+        survey = checkpoint.get("purpose") == "survey"
+        in_flow = call.ivr_exit_at is None or bool(checkpoint.get("flow"))
+        if survey:
+            session.agent_id = call.agent_id  # their wrap-up ends when this caller leaves
+        if (survey or (in_flow and not call.answered_at)) and await self._resumed(session, checkpoint):
+            return
+        await self.event(session, "resynced", phase="lost_ivr")
+        await self.failover(session, "resync_ivr")
+
+    async def _resumed(self, session: CallSession, checkpoint: dict[str, Any]) -> bool:
+        phase = "survey" if checkpoint.get("purpose") == "survey" else "ivr"
+        await self.event(session, "resynced", phase=phase, node=checkpoint.get("node") or "start")
+        return await self.resume_ivr(session, checkpoint)

@@ -64,6 +64,7 @@ class CallSession:
     phase: str = "new"  # new | ivr | queue | ringing | connected | voicemail | survey | leaving | ended
     ivr: IVRState | None = None
     ivr_purpose: str = "flow"  # flow | survey
+    ivr_flow: str = ""  # code of the flow running (checkpoints name it; "" for the survey)
     ivr_playbacks: dict[str, str] = field(default_factory=dict)  # engine playback id -> ARI id
     queue: QueueInfo | None = None
     priority: int = 0

@@ -9,6 +9,7 @@ import pytest
 from ccapp.ivr.engine import IVRState, handle, new_state
 from ccapp.ivr.messages import (
     CancelTimer,
+    Checkpoint,
     Digit,
     Exit,
     Hangup,
@@ -16,6 +17,7 @@ from ccapp.ivr.messages import (
     LookupResult,
     Play,
     PlaybackFinished,
+    Resumed,
     RunLookup,
     SetLanguage,
     SetVariable,
@@ -272,3 +274,42 @@ def test_it_cancels_the_lookup_timer_when_the_answer_comes() -> None:
     timer = [c for c in log if isinstance(c, StartTimer)][-1]
     _, commands = handle(state, answered(True)(log), now=0.0)
     assert CancelTimer(timer.timer_id) in commands
+
+
+def test_entering_an_input_node_gives_a_checkpoint_with_the_path_before_it() -> None:
+    _, log = run(MAIN, [finished, finished, Digit("2")])
+    checkpoints = [c for c in log if isinstance(c, Checkpoint)]
+    assert [c.node for c in checkpoints] == ["menu", "account"]
+    last = checkpoints[-1]
+    assert (last.path, dict(last.digits), last.language) == (
+        ("hours", "welcome", "menu"),
+        {"menu": "2"},
+        "zh",
+    )
+    # a retry of the same node plays again but is no new checkpoint
+    _, retried = run(MAIN, [finished, finished, fired])
+    assert len([c for c in retried if isinstance(c, Checkpoint)]) == 1
+
+
+def test_resuming_at_a_checkpoint_replays_its_prompt_and_goes_on_with_its_variables() -> None:
+    _, log = run(MAIN, [finished, finished, Digit("2")])
+    checkpoint = [c for c in log if isinstance(c, Checkpoint)][-1]
+    resumed = Resumed(
+        node=checkpoint.node,
+        variables=checkpoint.variables,
+        language=checkpoint.language,
+        path=checkpoint.path,
+        digits=checkpoint.digits,
+    )
+    state, commands = handle(new_state(MAIN), resumed, now=0.0)
+    (play,) = [c for c in commands if isinstance(c, Play)]
+    assert play.prompts[0].sound == "enter-account"
+    assert state.path == ("hours", "welcome", "menu", "account")
+    for digit in "1234#":
+        state, commands = handle(state, Digit(digit), now=0.0)
+    assert state.variables["account"] == "1234" and state.digits == {"menu": "2", "account": "1234"}
+
+
+def test_resuming_at_a_node_the_flow_no_longer_has_fails_over() -> None:
+    state, commands = handle(new_state(MAIN), Resumed(node="gone"), now=0.0)
+    assert (state.phase, exit_of(commands).reason) == ("done", "missing_node")
