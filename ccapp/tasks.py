@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from ccapp.models import CallbackRequest, CallEvent, FileState, Voicemail
+from ccapp.models import CallbackRequest, CallEvent, FileState, Recording, Voicemail
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_CAP = 300  # seconds between copy attempts, at most
+# Audio still on Asterisk this long after its recording ended is copied by the sweep (its own task
+# is done by then: all its retries take under 3 minutes).
+SWEEP_AFTER = timedelta(minutes=10)
+SWEEP_BATCH = 500
 
 
 def _copy(task, kind: str, pk: int) -> str:
@@ -43,6 +50,22 @@ def fetch_voicemail(self, voicemail_id: int) -> str:
     outcome = _copy(self, "voicemail", voicemail_id)
     notify_voicemail.delay(voicemail_id)
     return outcome
+
+
+@shared_task(acks_late=True)
+def sweep_audio() -> dict[str, int]:
+    """Copy the audio no task copied: a lost task, or a RecordingFinished missed during a worker restart."""
+    cutoff = timezone.now() - SWEEP_AFTER
+    finished = Q(ended_at__lt=cutoff) | Q(ended_at__isnull=True, call__ended_at__lt=cutoff)
+    pending = Recording.objects.filter(finished, file_state=FileState.PENDING)
+    recordings = list(pending.values_list("pk", flat=True)[:SWEEP_BATCH])
+    waiting = Voicemail.objects.filter(file_state=FileState.PENDING, created_at__lt=cutoff)
+    voicemails = list(waiting.values_list("pk", flat=True)[:SWEEP_BATCH])
+    for pk in recordings:
+        fetch_recording.delay(pk)
+    for pk in voicemails:
+        fetch_voicemail.delay(pk)
+    return {"recordings": len(recordings), "voicemails": len(voicemails)}
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

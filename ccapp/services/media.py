@@ -161,6 +161,10 @@ def store_audio(
         raise AudioCopyError(f"the copy of {name} does not have its {len(data)} bytes")
     row.size_bytes, row.file_state, row.fetch_error = len(data), FileState.STORED, ""
     fields = ["file", "size_bytes", "file_state", "fetch_error"]
+    if isinstance(row, Recording) and row.ended_at is None:
+        # Its RecordingFinished was missed (no worker listened): the copied file says it is done.
+        row.ended_at, row.state = timezone.now(), "done"
+        fields += ["ended_at", "state"]
     if duration_seconds is not None:
         row.duration_seconds = round(duration_seconds, 3)
         fields.append("duration_seconds")

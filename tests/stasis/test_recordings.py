@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from ccapp import realtime
 from ccapp.celery import app as celery_app
 from ccapp.models import Call, CallEvent, FileState, Recording
-from ccapp.tasks import fetch_recording
+from ccapp.tasks import fetch_recording, sweep_audio
 from tests.services.factories import make_agent, make_queue, make_route
 from tests.stasis.conftest import AsyncListener, kinds, requests_to, sync, wait_until
 
@@ -131,3 +134,26 @@ async def test_given_a_recorded_call_when_the_agent_pauses_recording_then_the_sc
     assert done.paused_seconds > 0  # wall-clock seconds (the simulator runs 20 times faster)
     timeline = await kinds(row.pk)
     assert timeline.index("recording_paused") < timeline.index("recording_resumed")
+
+
+async def test_given_a_recording_whose_finish_was_missed_when_the_sweep_runs_then_it_is_copied(
+    sim, worker, media
+) -> None:
+    await sync(setup_queue)()
+    row, recording = await talk(sim, seconds=2)
+
+    def missed_while_no_worker_listened():
+        # As if RecordingFinished had come while the worker was down: the row never closed.
+        Recording.objects.filter(pk=recording.pk).update(ended_at=None, state="recording")
+        Call.objects.filter(pk=row.pk).update(ended_at=timezone.now() - dt.timedelta(minutes=11))
+
+    await sync(missed_while_no_worker_listened)()
+    celery_app.conf.task_always_eager = True
+    try:
+        swept = await sync(lambda: sweep_audio.apply().get())()
+    finally:
+        celery_app.conf.task_always_eager = False
+    assert swept == {"recordings": 1, "voicemails": 0}
+    copied = await sync(lambda: Recording.objects.get(pk=recording.pk))()
+    assert (copied.file_state, copied.state) == (FileState.STORED, "done") and copied.ended_at is not None
+    assert await sync(lambda: sweep_audio.apply().get())() == {"recordings": 0, "voicemails": 0}
