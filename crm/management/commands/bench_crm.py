@@ -345,7 +345,7 @@ class Command(BaseCommand):
                 t = time.perf_counter()
                 list(search_customers(query)[:20])
                 samples[kind].append(time.perf_counter() - t)
-        # A common fragment is read in name order until a page is full; a rare one through the trigrams.
+        # Which indexes serve a fragment many names share, and one that matches nothing.
         plans = {q: search_customers(q)[:20].explain().split() for q in ("walk", "nobody here")}
         return {
             **{kind: _ms(s) for kind, s in samples.items()},
