@@ -233,18 +233,18 @@ def _announce(w: Work, call: Call, position: int) -> None:
 
 def _route_agent(w: Work, agent_id: str) -> None:
     """Give a ready agent the best waiting call of their queues, if there is one they may take."""
-    agent = w.agents[agent_id]
-    if agent.state != AgentState.READY:
-        return
-    call = pick_call(w, agent)
-    if call is None:
-        return
-    w.dequeue(call)
-    if w.queues[call.queue_id].strategy == Strategy.RING_ALL:
-        # Other agents freed by the same event may ring too; pick_agents includes this one.
-        _offer(w, call, pick_agents(w, call) or (agent_id,))
-    else:
-        _offer(w, call, (agent_id,))
+    # A ring-all call rings the best tier of ready agents, which may leave this agent out (another
+    # agent freed by the same event has a lower penalty); then this agent looks at the next call.
+    # Every pass either rings this agent or takes a call out of the lanes, so the loop ends.
+    while w.agents[agent_id].state == AgentState.READY:
+        call = pick_call(w, w.agents[agent_id])
+        if call is None:
+            return
+        w.dequeue(call)
+        if w.queues[call.queue_id].strategy == Strategy.RING_ALL:
+            _offer(w, call, pick_agents(w, call) or (agent_id,))
+        else:
+            _offer(w, call, (agent_id,))
 
 
 def _agent_state_changed(w: Work, e: AgentStateChanged) -> None:

@@ -148,6 +148,24 @@ def test_given_ring_all_when_one_answers_then_other_legs_cancelled_and_rerouted(
     assert offered(commands) == [("c2", ("a", "c"))]
 
 
+def test_given_ring_all_when_freed_agents_differ_in_penalty_then_each_gets_a_call() -> None:
+    # Found by the property test: "b" (penalty 1 in q1) picked c2, but ring-all rings the best tier
+    # of ready agents, which was "c" (penalty 0) alone, and "b" was left ready beside c3.
+    center = Center(
+        QueueConfig("q1", strategy=Strategy.RING_ALL), QueueConfig("q2", strategy=Strategy.RING_ALL)
+    )
+    center.agent("a", Membership("q1"), at=0)
+    center.agent("b", Membership("q1", penalty=1), Membership("q2"), at=1)
+    center.agent("c", Membership("q1"), Membership("q2"), at=2)
+    center.agent("d", Membership("q2"), at=3)
+    assert offered(center.send(CallQueued("c0", "q2"), at=4)) == [("c0", ("b", "c", "d"))]
+    assert offered(center.send(CallQueued("c1", "q1"), at=5)) == [("c1", ("a",))]
+    center.send(CallQueued("c2", "q1"), at=6)
+    center.send(CallQueued("c3", "q1"), at=7)
+    commands = center.send(OfferAnswered("c0", "d"), at=8)
+    assert offered(commands) == [("c2", ("c",)), ("c3", ("b",))]
+
+
 def test_given_ringing_when_caller_abandons_then_offer_cancelled_and_agent_ready() -> None:
     center = Center()
     center.agent("a", at=0)
