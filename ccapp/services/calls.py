@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ccapp import realtime
@@ -43,13 +43,14 @@ def start_call(
     at: datetime | None = None,
 ) -> Call:
     """Create the Call of a new channel (idempotent per open channel): E.164, customer, route, VIP."""
-    existing = Call.objects.filter(channel_id=channel_id, ended_at__isnull=True).first()
+    open_calls = rows.find(Call, channel_id=channel_id, ended_at=None)
+    existing = max(open_calls, key=lambda c: (c.arrived_at, c.pk), default=None)  # the latest, as .first()
     if existing is not None:
         return existing
     number = normalize(caller_raw)
     caller = find_customer(number.e164) if number.e164 else CallerInfo()
     vip_level = caller.vip_level
-    route = InboundRoute.objects.filter(dnis=dnis, active=True).first() if dnis else None
+    route = next(iter(rows.find(InboundRoute, dnis=dnis, active=True)), None) if dnis else None
     call = rows.add(
         Call(
             channel_id=channel_id,
@@ -280,9 +281,19 @@ def _derived_outcome(call: Call) -> str:
     return CallOutcome.ABANDONED_IVR
 
 
+HOLD_EVENTS_SQL = (
+    f"SELECT kind, at FROM {CallEvent._meta.db_table} "
+    "WHERE call_id = %s AND kind IN ('hold', 'unhold') ORDER BY at, id"
+)
+
+
 def _hold_seconds(call: Call, until: datetime) -> float:
     total, since = 0.0, None
-    for kind, at in call.events.filter(kind__in=("hold", "unhold")).values_list("kind", "at"):
+    # Raw: this runs for every call that ends, and almost always finds nothing.
+    with connection.cursor() as cursor:
+        cursor.execute(HOLD_EVENTS_SQL, [call.pk])
+        events = cursor.fetchall()
+    for kind, at in events:
         if kind == "hold" and since is None:
             since = at
         elif kind == "unhold" and since is not None:
@@ -295,9 +306,9 @@ def _hold_seconds(call: Call, until: datetime) -> float:
 
 def _release_agents(call: Call, when: datetime) -> None:
     """Agents still tied to this call: the one who talked goes to wrap-up, ringing ones to ready."""
-    for agent in Agent.objects.select_for_update().filter(current_call=call):
+    for agent in rows.find(Agent, current_call=call.pk, lock=True):
         if agent.state == AgentState.ON_CALL and call.answered_at:
-            wrapup = call.queue.wrapup_seconds if call.queue_id else 0
+            wrapup = rows.find(Queue, id=call.queue_id)[0].wrapup_seconds if call.queue_id else 0
             state = AgentState.WRAP_UP if wrapup else AgentState.READY
             change_agent_state(agent, state, call=call if wrapup else None, reason="call_ended", at=when)
         elif agent.state in (AgentState.RINGING, AgentState.ON_CALL):

@@ -46,13 +46,41 @@ def _update(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple[Fiel
 
 
 @functools.cache
-def _select(model: type[Model], skip_locked: bool) -> tuple[str, list[str], list[list[Callable]]]:
+def _select(model: type[Model], skip_locked: bool) -> str:
+    meta = model._meta
+    columns = ", ".join(_quote(f.column) for f in meta.concrete_fields)
+    lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
+    return f"SELECT {columns} FROM {_quote(meta.db_table)} WHERE {_quote(meta.pk.column)} = %s {lock}"
+
+
+@functools.cache
+def _where(
+    model: type[Model], names: tuple[str, ...], nulls: tuple[bool, ...], lock: bool
+) -> tuple[str, tuple[Field, ...]]:
     meta = model._meta
     fields = meta.concrete_fields
     columns = ", ".join(_quote(f.column) for f in fields)
-    lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
-    sql = f"SELECT {columns} FROM {_quote(meta.db_table)} WHERE {_quote(meta.pk.column)} = %s {lock}"
-    return sql, [f.attname for f in fields], [f.get_db_converters(connection) for f in fields]
+    tested = tuple(meta.get_field(name) for name in names)
+    tests = " AND ".join(
+        f"{_quote(f.column)} IS NULL" if null else f"{_quote(f.column)} = %s"
+        for f, null in zip(tested, nulls, strict=True)
+    )
+    order = _quote(meta.pk.column)
+    sql = f"SELECT {columns} FROM {_quote(meta.db_table)} WHERE {tests} ORDER BY {order}"
+    return sql + (" FOR UPDATE" if lock else ""), tested
+
+
+def find(model: type[M], *, lock: bool = False, **equal: Any) -> list[M]:
+    """Rows whose fields equal these values (None: IS NULL), by primary key; with `lock`, FOR UPDATE."""
+    names = tuple(equal)
+    nulls = tuple(value is None for value in equal.values())
+    sql, fields = _where(model, names, nulls, lock)
+    params = [
+        f.get_db_prep_value(getattr(value, "pk", value), connection)
+        for f, value in zip(fields, equal.values(), strict=True)
+        if value is not None
+    ]
+    return _rows(model, sql, params)
 
 
 def add(obj: M) -> M:
@@ -80,14 +108,29 @@ def locked(model: type[M], pk: Any, *, skip_locked: bool = False) -> M:
 
     With `skip_locked`, a row another transaction holds counts as absent.
     """
-    sql, attnames, converters = _select(model, skip_locked)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    if row is None:
+    sql = _select(model, skip_locked)
+    found = _rows(model, sql, [pk])
+    if not found:
         raise model.DoesNotExist(f"{model.__name__} {pk} does not exist or is locked")
-    values = list(row)
-    for index, field_converters in enumerate(converters):
-        for convert in field_converters:
-            values[index] = convert(values[index], None, connection)
-    return model.from_db(connection.alias, attnames, values)
+    return found[0]
+
+
+@functools.cache
+def _reading(model: type[Model]) -> tuple[list[str], list[list[Callable]]]:
+    fields = model._meta.concrete_fields
+    return [f.attname for f in fields], [f.get_db_converters(connection) for f in fields]
+
+
+def _rows(model: type[M], sql: str, params: list[Any]) -> list[M]:
+    attnames, converters = _reading(model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        values = list(row)
+        for index, field_converters in enumerate(converters):
+            for convert in field_converters:
+                values[index] = convert(values[index], None, connection)
+        found.append(model.from_db(connection.alias, attnames, values))
+    return found

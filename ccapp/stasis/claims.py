@@ -51,6 +51,7 @@ class Claims:
     """What a pass claimed: agents for calls this worker holds, and callback attempts to dial."""
 
     calls: dict[int, list[int]] = field(default_factory=dict)
+    endpoints: dict[int, str] = field(default_factory=dict)  # claimed agent -> phone, read under the lock
     callbacks: list[services.CallbackClaim] = field(default_factory=list)
     callbacks_waiting: bool = False  # due callbacks were left for a later pass
 
@@ -304,7 +305,12 @@ def _claim(item: Waiting, agent_ids: list[int], claims: Claims, node: str) -> tu
         if claim is not None:
             claims.callbacks.append(claim)
         return ([] if why == "callback" else agent_ids[:1]), why != "agent"
-    claimed = [a for a in agent_ids if services.claim_agent(call_id=item.call_id, agent_ids=[a]) is not None]
+    claimed = []
+    for agent_id in agent_ids:
+        agent = services.claim_agent(call_id=item.call_id, agent_ids=[agent_id])
+        if agent is not None:
+            claimed.append(agent_id)
+            claims.endpoints[agent_id] = agent.endpoint
     if claimed:
         claims.calls[item.call_id] = claimed
     return agent_ids, bool(claimed)

@@ -101,8 +101,12 @@ class TTLCache:
         if hit is not None and hit[0] > now:
             return hit[1]
         value = await run(fn, *args, **kwargs)
-        self._values[key] = (now + self.seconds, value)
+        self.put(key, value)
         return value
+
+    def put(self, key: Any, value: Any) -> None:
+        """Store a value read elsewhere (fresh), for `seconds`."""
+        self._values[key] = (time.monotonic() + self.seconds, value)
 
 
 def _hours_answer(business_hours, now) -> str:

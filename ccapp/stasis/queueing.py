@@ -255,6 +255,8 @@ class QueueMixin:
             callbacks=with_callbacks,
             node=self.node,
         )
+        for agent_id, endpoint in claimed.endpoints.items():
+            self.settings_cache.put(("endpoint", agent_id), endpoint)  # ring() needs no lookup of its own
         for call_id, agents in claimed.calls.items():
             session = sessions[call_id]
             session.pending_offer = True

@@ -78,3 +78,22 @@ def test_it_skips_a_row_another_transaction_holds() -> None:
         holder.join(10)
     with transaction.atomic():
         assert rows.locked(Agent, agent.pk, skip_locked=True).pk == agent.pk
+
+
+def test_it_finds_rows_by_equal_and_null_fields_in_primary_key_order() -> None:
+    queue = make_queue()
+    agent = make_agent(queue)
+    first = rows.add(Call(channel_id="c1", queue=queue))
+    ended = rows.add(Call(channel_id="c1", queue=queue, ended_at=timezone.now()))
+    second = rows.add(Call(channel_id="c1", queue=queue, agent=agent))
+    rows.add(Call(channel_id="c2", queue=queue))
+    assert [c.pk for c in rows.find(Call, channel_id="c1", ended_at=None)] == [first.pk, second.pk]
+    assert [c.pk for c in rows.find(Call, channel_id="c1", agent=agent)] == [second.pk]
+    assert [c.pk for c in rows.find(Call, ended_at=None, queue=queue.pk)] == [
+        first.pk,
+        second.pk,
+        second.pk + 1,
+    ]
+    with transaction.atomic():
+        assert [c.pk for c in rows.find(Call, channel_id="c1", lock=True)] == [first.pk, ended.pk, second.pk]
+    assert rows.find(Call, channel_id="nobody") == []
