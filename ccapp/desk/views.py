@@ -39,6 +39,7 @@ def _texts() -> dict[str, str]:
         "suggested_from": _("From"),
         "stale": _("This screen was updated; reloading…"),
         "wrapup_left": _("Wrap-up ends in %(s)s s"),
+        "disposition_needed": _("Save a disposition to go on"),
     }
 
 

@@ -14,6 +14,7 @@ from ccapp.models import Agent, AgentState, AgentStateChange, Call, CallEvent, P
 from ccapp.services import rows
 
 MISSED_CALL = "missed_call"
+WRAPUP_AWAITS_DISPOSITION = "wrapup_awaits_disposition"  # the wrap-up time ended without one
 IDLE_STATES = (AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP, AgentState.DND)
 # States in which an agent is tied to a call (current_call is kept).
 CALL_STATES = frozenset({AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP})
@@ -140,8 +141,15 @@ def cancel_offer(*, call_id: int, agent_id: int, at: datetime | None = None) -> 
 
 @transaction.atomic
 def end_wrapup(*, agent_id: int, call_id: int, at: datetime | None = None) -> Agent | None:
-    """The queue's wrap-up time is over: ready again, unless the agent already moved on."""
+    """The queue's wrap-up time is over: ready again, unless the agent already moved on.
+
+    When the queue needs a disposition that is not saved yet, the agent stays in wrap-up and saving
+    it ends the wrap-up (`services.desk.save_wrapup`).
+    """
     agent = rows.locked(Agent, agent_id)
     if agent.state != AgentState.WRAP_UP or agent.current_call_id != call_id:
+        return None
+    if Call.objects.filter(pk=call_id, queue__require_disposition=True, disposition__isnull=True).exists():
+        CallEvent.objects.create(call_id=call_id, kind=WRAPUP_AWAITS_DISPOSITION, at=at or timezone.now())
         return None
     return change_agent_state(agent, AgentState.READY, reason="wrapup_over", at=at)

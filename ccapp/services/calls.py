@@ -308,7 +308,9 @@ def _release_agents(call: Call, when: datetime) -> None:
     """Agents still tied to this call: the one who talked goes to wrap-up, ringing ones to ready."""
     for agent in rows.find(Agent, current_call=call.pk, lock=True):
         if agent.state == AgentState.ON_CALL and call.answered_at:
-            wrapup = rows.find(Queue, id=call.queue_id)[0].wrapup_seconds if call.queue_id else 0
+            # A queue that needs a disposition keeps the agent in wrap-up until it is saved.
+            queue = rows.find(Queue, id=call.queue_id)[0] if call.queue_id else None
+            wrapup = (queue.wrapup_seconds or queue.require_disposition) if queue else 0
             state = AgentState.WRAP_UP if wrapup else AgentState.READY
             change_agent_state(agent, state, call=call if wrapup else None, reason="call_ended", at=when)
         elif agent.state in (AgentState.RINGING, AgentState.ON_CALL):

@@ -21,7 +21,7 @@ from ccapp.models import (
     PauseCode,
     QueueMember,
 )
-from ccapp.services.agents import change_agent_state
+from ccapp.services.agents import WRAPUP_AWAITS_DISPOSITION, change_agent_state
 from ccapp.services.callbacks import request_callback
 
 # States an agent may pick on the desktop; ringing, on call and wrap-up are the system's to set.
@@ -127,7 +127,20 @@ def save_wrapup(
     )
     update = realtime.CallUpdated(call.pk, "wrapup_saved", {"disposition": disposition, "notes": call.notes})
     realtime.publish([realtime.agent_group(agent_id)], update)
+    _end_awaited_wrapup(agent_id, call, at)
     return call
+
+
+def _end_awaited_wrapup(agent_id: int, call: Call, at: datetime | None) -> None:
+    """The wrap-up was only waiting for this disposition (its time is over, or the queue has none)."""
+    if call.queue is None or not call.queue.require_disposition or call.disposition_id is None:
+        return
+    agent = _locked_agent(agent_id)
+    if agent.state != AgentState.WRAP_UP or agent.current_call_id != call.pk:
+        return
+    timer_over = not call.queue.wrapup_seconds or call.events.filter(kind=WRAPUP_AWAITS_DISPOSITION).exists()
+    if timer_over:
+        change_agent_state(agent, AgentState.READY, call=None, reason="wrapup_over", at=at)
 
 
 @transaction.atomic

@@ -12,6 +12,8 @@ const socket = new LiveSocket("/ws/desk/", {
     applyDeskFrame(desk, frame);
     if (frame.event === "call_offered") toast(`${t("incoming")}: ${frame.call ? frame.call.caller : ""}`, "info");
     if (frame.event === "command_failed") toast(frame.message, "bad");
+    // Saved notes say more about the caller's question: ask for suggestions again.
+    if (frame.event === "call_updated" && frame.data.kind === "wrapup_saved" && desk.call) loadSuggestions(desk.call.call_id);
     render();
   },
   error(frame) { toast(frame.message, "bad"); },
@@ -84,9 +86,11 @@ function tick() {
   if (!desk) return;
   $("since").textContent = elapsed(desk.agent.since);
   const call = desk.call;
-  if (call && desk.agent.state === "wrap_up" && call.wrapup_seconds) {
+  if (call && desk.agent.state === "wrap_up") {
+    // The queue's automatic wrap-up counts down; a required disposition holds the agent in wrap-up.
     const left = call.wrapup_seconds - Math.floor((Date.now() - new Date(desk.agent.since).getTime()) / 1000);
-    $("wrapup-left").textContent = left > 0 ? t("wrapup_left", { s: left }) : "";
+    $("wrapup-left").textContent = left > 0 ? t("wrapup_left", { s: left })
+      : call.require_disposition && !call.disposition ? t("disposition_needed") : "";
   } else $("wrapup-left").textContent = "";
 }
 setInterval(tick, 1000);  // the clocks only; the state itself comes from the socket

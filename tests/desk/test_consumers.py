@@ -157,11 +157,12 @@ async def test_it_needs_a_pause_reason_and_a_required_disposition(floor) -> None
     alice = await connect("/ws/desk/", floor.alice.user)
     await alice.receive_json_from()
 
-    assert (await request(alice, action="set_state", state="paused"))["error_id"] == "pause_code_required"
+    assert (await request(alice, action="set_state", state="ready"))["error_id"] == "disposition_required"
     no_code = await request(alice, action="wrapup", call_id=call.pk, notes="called about a bill")
     assert no_code["error_id"] == "disposition_required"
     saved = await request(alice, action="wrapup", call_id=call.pk, disposition="solved", notes="ok")
     assert saved["ok"] is True
+    assert (await request(alice, action="set_state", state="paused"))["error_id"] == "pause_code_required"
     paused = await request(alice, action="set_state", state="paused", pause_code="lunch")
     assert paused["ok"] is True
     agent = await sync(lambda: Agent.objects.select_related("pause_code").get(pk=floor.alice.pk))()
