@@ -13,7 +13,7 @@ from ccapp import realtime, services
 from ccapp.desk import actions
 from ccapp.desk.build import build_id
 from ccapp.desk.failures import failure_message
-from ccapp.models import AgentState, Call, CallEvent, InboundRoute
+from ccapp.models import Agent, AgentState, Call, CallEvent, InboundRoute
 from ccapp.selectors_live import apply_desk_frame
 from ccapp.services import desk as desk_services
 from tests.desk.conftest import (
@@ -46,6 +46,14 @@ async def connected_call(sim: Any, floor: Floor) -> tuple[Any, Call]:
         lambda: Call.objects.filter(channel_id=caller.channel_id, answered_at__isnull=False).first()
     )
     return caller, row
+
+
+async def hang_up(sim: Any, caller: Any, row: Call) -> None:
+    """End the call and let the worker finish with it before the test's tables are emptied."""
+    await sim.hangup(caller)
+    await wait_until(lambda: Call.objects.filter(pk=row.pk, ended_at__isnull=False).exists())
+    talking = Agent.objects.filter(current_call_id=row.pk, state=AgentState.ON_CALL)
+    await wait_until(lambda: not talking.exists())
 
 
 async def desk_of(user: Any) -> Any:
@@ -93,7 +101,7 @@ async def test_given_a_held_call_when_the_agent_clicks_hold_again_then_only_thei
     assert await sync(hold_events)(row.pk) == 1
     assert len(requests_to(sim, "POST", f"/channels/{caller.channel_id}/moh")) == 1
     assert not [f for f in await frames_until_quiet(bob, quiet=0.3) if f.get("event") == "command_failed"]
-    await sim.hangup(caller)
+    await hang_up(sim, caller, row)
     await alice.disconnect()
     await bob.disconnect()
 
@@ -103,8 +111,7 @@ async def test_given_a_call_that_ended_when_a_late_command_reaches_the_worker_th
 ) -> None:
     caller, row = await connected_call(sim, floor)
     listener = await AsyncListener().join(realtime.agent_group(floor.alice.pk))
-    await sim.hangup(caller)
-    await wait_until(lambda: Call.objects.filter(pk=row.pk, ended_at__isnull=False).exists())
+    await hang_up(sim, caller, row)
 
     # The desk checked the call a moment before it ended; the command reaches the worker after.
     await realtime.send_stasis_command(
@@ -136,7 +143,7 @@ async def test_given_a_forged_command_that_reaches_the_worker_then_nothing_is_do
     assert (await listener.until("command_failed"))["error_id"] == "not_your_call"
     assert not requests_to(sim, "POST", f"/channels/{caller.channel_id}/moh")
     assert await sync(hold_events)(row.pk) == 0
-    await sim.hangup(caller)
+    await hang_up(sim, caller, row)
 
 
 async def test_given_digits_the_phone_cannot_send_when_they_reach_the_worker_then_none_are_sent(
@@ -153,7 +160,7 @@ async def test_given_digits_the_phone_cannot_send_when_they_reach_the_worker_the
 
     assert (await listener.until("command_failed"))["error_id"] == "invalid_digits"
     assert not requests_to(sim, "POST", "/dtmf")
-    await sim.hangup(caller)
+    await hang_up(sim, caller, row)
 
 
 async def test_given_a_transfer_target_who_went_offline_after_the_check_then_the_caller_stays_with_the_agent(
@@ -187,7 +194,7 @@ async def test_given_a_transfer_target_who_went_offline_after_the_check_then_the
     assert await sync(lambda: Call.objects.filter(parent=row).count())() == 0
     agent_leg = sim.channel_of(floor.alice.endpoint).id
     assert not requests_to(sim, "DELETE", f"/channels/{agent_leg}")
-    await sim.hangup(caller)
+    await hang_up(sim, caller, row)
     await alice.disconnect()
 
 
@@ -214,7 +221,7 @@ async def test_given_a_connected_call_when_a_supervisor_moves_it_then_only_that_
     assert failed["message"] == shown("call_not_waiting")
     assert not [f for f in await frames_until_quiet(boss2, quiet=0.3) if f.get("event") == "command_failed"]
     assert await sync(lambda: Call.objects.get(pk=row.pk).queue_id)() == floor.sales.pk
-    await sim.hangup(caller)
+    await hang_up(sim, caller, row)
     await boss.disconnect()
     await boss2.disconnect()
 
