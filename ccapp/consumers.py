@@ -48,7 +48,7 @@ def database_sync_to_async(fn: Callable[..., Any]) -> Callable[..., Any]:
 RETRY_SECONDS = 0.05
 FORBIDDEN = 4403  # close code: authenticated socket refused (the page shows why)
 STALE = 4410  # close code: the page comes from an older deploy (it reloads)
-POP_EVENTS = frozenset({"call_offered", "call_answered"})
+POP_EVENTS = frozenset({"call_offered", "call_answered", "call_joined"})
 
 
 def language_of(scope: dict[str, Any]) -> str:
@@ -238,6 +238,10 @@ class DeskConsumer(LiveConsumer):
         if action in STASIS_COMMANDS:
             return await self.relay(
                 lambda: actions.call_command(agent_id, action, fields), message.request_id
+            )
+        if action == "pickup":
+            return await self.relay(
+                lambda: actions.pickup_command(agent_id, fields.get("call_id")), message.request_id
             )
         if action == "dial":
             return await self.relay(

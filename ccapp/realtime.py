@@ -100,6 +100,18 @@ class CallAnswered(RealtimeEvent):
 
 
 @dataclass(frozen=True)
+class CallJoined(RealtimeEvent):
+    """An agent answered a colleague's consultation or conference call: their screen shows the caller's card.
+
+    Not a call of their own (no counters move): the call's agent stays the one who called them.
+    """
+
+    name = "call_joined"
+    call_id: int
+    agent_id: int
+
+
+@dataclass(frozen=True)
 class CallEnded(RealtimeEvent):
     name = "call_ended"
     call_id: int

@@ -31,6 +31,17 @@ FLAG_EVENTS = {
     "recording_resumed": ("recording_paused", False),
 }
 CALL_STATES = (AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP)
+# CallEvent kinds whose data carries the call's consultation (attended transfer) or conference guest:
+# the latest one says what the screens show (None: there is none).
+PARTY_EVENTS = {
+    "consult_started": "consult",
+    "consult_answered": "consult",
+    "consult_ended": "consult",
+    "transfer_completed": "consult",
+    "guest_invited": "guest",
+    "guest_joined": "guest",
+    "guest_left": "guest",
+}
 
 
 def start_of_today() -> dt.datetime:
@@ -63,10 +74,20 @@ def desk_call(call_id: int, *, ringing: bool = False) -> dict[str, Any] | None:
     call = Call.objects.select_related("queue", "disposition").filter(pk=call_id).first()
     if call is None:
         return None
-    flags = {"held": False, "muted": False, "recording_paused": False}
-    for kind in call.events.filter(kind__in=FLAG_EVENTS).values_list("kind", flat=True):
-        flag, value = FLAG_EVENTS[kind]
-        flags[flag] = value
+    flags: dict[str, Any] = {
+        "held": False,
+        "muted": False,
+        "recording_paused": False,
+        "consult": None,
+        "guest": None,
+    }
+    steps = call.events.filter(kind__in=[*FLAG_EVENTS, *PARTY_EVENTS]).values_list("kind", "data")
+    for kind, data in steps:
+        if kind in PARTY_EVENTS:
+            flags[PARTY_EVENTS[kind]] = data.get(PARTY_EVENTS[kind])
+        else:
+            flag, value = FLAG_EVENTS[kind]
+            flags[flag] = value
     # A transferred caller is a new Call whose variables carry the note and the call it came from.
     variables = call.variables or {}
     note_from = None
@@ -78,6 +99,7 @@ def desk_call(call_id: int, *, ringing: bool = False) -> dict[str, Any] | None:
     queue = call.queue
     return {
         "call_id": call.pk,
+        "agent_id": call.agent_id,
         "caller": call.caller or call.caller_raw,
         "customer": None if ringing else customer_card(call.caller or call.caller_raw),
         "queue": {"id": queue.pk, "name": queue.name} if queue else None,
@@ -146,7 +168,7 @@ def apply_desk_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot:
             state["call"] = None
         elif call and call["call_id"] != data["call_id"]:
             state["call"] = None  # a new call rings: its pop follows in call_offered
-    elif name in ("call_offered", "call_answered"):
+    elif name in ("call_offered", "call_answered", "call_joined"):
         state["call"] = frame.get("call")
         if name == "call_answered":
             counters["calls"] += 1
@@ -158,6 +180,9 @@ def apply_desk_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot:
         if data["kind"] in FLAG_EVENTS:
             flag, value = FLAG_EVENTS[data["kind"]]
             call[flag] = value
+        elif data["kind"] in PARTY_EVENTS:
+            key = PARTY_EVENTS[data["kind"]]
+            call[key] = data["data"].get(key)
         elif data["kind"] == "wrapup_saved":
             call.update(disposition=data["data"]["disposition"], notes=data["data"]["notes"])
     return state
@@ -256,7 +281,7 @@ def apply_wallboard_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot
     elif name == "call_answered":
         # A transferred caller's new Call is first seen here (it has no call_started of its own).
         customer = data.get("customer") or {}
-        calls.setdefault(
+        call = calls.setdefault(
             key,
             {
                 "id": data["call_id"],
@@ -265,8 +290,11 @@ def apply_wallboard_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot
                 "vip": bool(customer.get("vip_level")),
                 "queued_at": None,
             },
-        )["answered"] = True
-        queue = queues.get(str(data["queue_id"]))
+        )
+        call["answered"] = True
+        # Only a call that waited in the queue counts in its figures (a transferred caller keeps the
+        # queue for the wrap-up without being queued again).
+        queue = queues.get(str(data["queue_id"])) if call.get("queued_at") else None
         if queue is not None:
             queue["answered"] += 1
             queue["wait_sum"] = round(queue["wait_sum"] + data["wait_seconds"], 3)

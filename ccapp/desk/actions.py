@@ -12,9 +12,20 @@ from django.utils.translation import gettext as _
 from ccapp import realtime, selectors_live
 from ccapp.audio.access import audio_url
 from ccapp.desk import assist
+from ccapp.desk.failures import failure_message
 from ccapp.desk.schema import BadMessage
 from ccapp.errors import Conflict, DomainError, NotFound, PermissionDenied
-from ccapp.models import Agent, AgentState, Call, CallbackRequest, CallbackStatus, IVRFlow, Queue, Voicemail
+from ccapp.models import (
+    Agent,
+    AgentState,
+    Call,
+    CallbackRequest,
+    CallbackStatus,
+    IVRFlow,
+    Queue,
+    QueueMember,
+    Voicemail,
+)
 from ccapp.models.agents import endpoint_validator
 from ccapp.services import desk as desk_services
 
@@ -33,7 +44,8 @@ def _own_live_call(agent_id: int, call_id: int) -> Call:
     call = Call.objects.filter(pk=call_id).only("id", "ended_at", "agent_id").first()
     if call is None:
         raise NotFound(_("No such call."), field="call_id", error_id="call_not_found")
-    if agent is None or agent["current_call_id"] != call_id:
+    # A consulted colleague or a conference guest is on the call too, but it is not theirs to control.
+    if agent is None or agent["current_call_id"] != call_id or call.agent_id != agent_id:
         raise PermissionDenied(_("This call is not yours."), field="call_id", error_id="not_your_call")
     if call.ended_at is not None:
         raise Conflict(_("This call has ended."), field="call_id", error_id="call_ended")
@@ -67,7 +79,17 @@ def _transfer_target(agent_id: int, target_type: str, target: str) -> dict[str, 
         if flow is None:
             raise NotFound(_("No such IVR flow."), field="target", error_id="target_not_found")
         return {"flow": flow.code}
-    return {"number": target}
+    return {"number": _allowed_number(agent_id, target)}
+
+
+def _allowed_number(agent_id: int, raw: str) -> str:
+    """The E.164 form of a number this agent may call (the click-to-call rules), else a clear refusal."""
+    from ccapp.stasis.outbound import destination_check
+
+    number, reason = destination_check(agent_id, raw.replace(" ", ""))
+    if reason:
+        raise PermissionDenied(failure_message(reason), field="target", error_id=reason)
+    return number
 
 
 def call_command(agent_id: int, action: str, fields: dict[str, Any]) -> realtime.StasisCommand:
@@ -77,7 +99,38 @@ def call_command(agent_id: int, action: str, fields: dict[str, Any]) -> realtime
     if action == "transfer":
         args.update(_transfer_target(agent_id, fields["target_type"], fields["target"]))
         args["note"] = args.get("note", "")[:1000]
+    if action == "conference":
+        has_target = "target_type" in fields
+        args = _transfer_target(agent_id, fields["target_type"], fields["target"]) if has_target else {}
     return realtime.StasisCommand(command=action, call_id=call.pk, agent_id=agent_id, args=args)
+
+
+def pickup_command(agent_id: int, call_id: int | None) -> realtime.StasisCommand:
+    """Take a call ringing a colleague of one of my queues (the oldest one, or `call_id`)."""
+    agent = Agent.objects.get(pk=agent_id)
+    if agent.state in (AgentState.RINGING, AgentState.ON_CALL):
+        raise Conflict(_("Finish the current call first."), error_id="agent_busy")
+    if agent.state == AgentState.LOGGED_OUT:
+        raise Conflict(_("Log in to your queues first."), error_id="logged_out")
+    queues = QueueMember.objects.filter(agent_id=agent_id).values_list("queue_id", flat=True)
+    ringing = Agent.objects.filter(
+        state=AgentState.RINGING,
+        current_call__ended_at__isnull=True,
+        current_call__answered_at__isnull=True,
+        current_call__queue_id__in=queues,
+    ).exclude(pk=agent_id)
+    if call_id is not None:
+        ringing = ringing.filter(current_call_id=call_id)
+    picked = ringing.order_by("current_call__queued_at", "current_call_id").values_list(
+        "current_call_id", flat=True
+    )
+    if not picked:
+        raise Conflict(
+            _("No call is ringing for a colleague of your queues."),
+            field="call_id",
+            error_id="nothing_to_pick_up",
+        )
+    return realtime.StasisCommand(command="pickup", call_id=picked[0], agent_id=agent_id)
 
 
 def dial_command(agent_id: int, number: str) -> realtime.StasisCommand:

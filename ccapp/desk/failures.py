@@ -21,6 +21,17 @@ COMMAND_FAILURES = {
     "premium_not_allowed": _("You may not call premium-rate numbers."),
     "international_not_allowed": _("You may not call international numbers."),
     "agent_busy": _("Finish the current call first."),
+    # consultation (attended transfer), conference, pickup
+    "queue_no_agent": _("No agent of that queue is free."),
+    "target_is_self": _("You cannot call yourself."),
+    "no_target": _("Choose whom to call."),
+    "consult_in_progress": _("A consultation is in progress: complete it or go back to the caller first."),
+    "conference_in_progress": _("A third party is already on the call."),
+    "no_consult": _("There is no consultation to complete or cancel."),
+    "consult_not_answered": _("The consulted party has not answered yet."),
+    "no_guest": _("There is no third party on the call."),
+    "not_ringing": _("This call is no longer ringing."),
+    "already_ringing_you": _("This call is already ringing your phone."),
 }
 
 

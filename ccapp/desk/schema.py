@@ -36,7 +36,10 @@ DESK_ACTIONS: dict[str, dict[str, tuple[type, bool]]] = {
     "record_pause": CALL,
     "record_resume": CALL,
     "hangup": CALL,
-    "conference": {**CALL, "number": (str, True)},
+    # Without a target, the consulted party who answered joins the caller (a "merge").
+    "conference": {**CALL, "target_type": (str, False), "target": (str, False)},
+    "conference_drop": CALL,
+    "pickup": {"call_id": (int, False)},
     "dtmf": {**CALL, "digits": (str, True)},
     "transfer": {
         **CALL,
@@ -66,6 +69,7 @@ STASIS_COMMANDS = frozenset(
         "record_resume",
         "hangup",
         "conference",
+        "conference_drop",
         "dtmf",
         "transfer",
         "transfer_complete",
@@ -74,6 +78,7 @@ STASIS_COMMANDS = frozenset(
 )
 TRANSFER_KINDS = frozenset({"blind", "attended"})
 TRANSFER_TARGETS = frozenset({"agent", "queue", "flow", "number"})
+CONFERENCE_TARGETS = frozenset({"agent", "number"})
 LISTEN_MODES = frozenset({"listen", "whisper", "barge"})
 
 
@@ -128,13 +133,22 @@ def parse(content: Any, actions: dict[str, dict[str, tuple[type, bool]]]) -> Mes
 def _check_values(action: str, fields: dict[str, Any]) -> None:
     if action == "dtmf" and not DIGITS.match(fields["digits"]):
         raise BadMessage(_("Digits may only be 0-9, * and #."), field="digits")
-    if action in ("dial", "conference") and not NUMBER.match(fields["number"].replace(" ", "")):
+    if action == "dial" and not NUMBER.match(fields["number"].replace(" ", "")):
         raise BadMessage(_("Enter a phone number."), field="number")
+    if action == "conference" and ("target_type" in fields or "target" in fields):
+        if "target" not in fields:
+            raise BadMessage(_("Missing field: %(field)s.") % {"field": "target"}, field="target")
+        if fields.get("target_type") not in CONFERENCE_TARGETS:
+            raise BadMessage(_("Unknown conference target."), field="target_type")
+        if fields["target_type"] == "number" and not NUMBER.match(fields["target"].replace(" ", "")):
+            raise BadMessage(_("Enter a phone number."), field="target")
     if action == "transfer":
         if fields["kind"] not in TRANSFER_KINDS:
             raise BadMessage(_("Unknown transfer kind."), field="kind")
         if fields["target_type"] not in TRANSFER_TARGETS:
             raise BadMessage(_("Unknown transfer target."), field="target_type")
+        if fields["kind"] == "attended" and fields["target_type"] == "flow":
+            raise BadMessage(_("An attended transfer needs a person to talk to."), field="target_type")
         if fields["target_type"] == "number" and not NUMBER.match(fields["target"]):
             raise BadMessage(_("Enter a phone number."), field="target")
     if action == "listen" and fields["mode"] not in LISTEN_MODES:

@@ -40,6 +40,31 @@ def _texts() -> dict[str, str]:
         "stale": _("This screen was updated; reloading…"),
         "wrapup_left": _("Wrap-up ends in %(s)s s"),
         "disposition_needed": _("Save a disposition to go on"),
+        "consult_ringing": _("Calling %(target)s… the caller is on hold"),
+        "consult_talking": _("Talking to %(target)s; the caller is on hold"),
+        "guest_ringing": _("Calling %(guest)s into the call…"),
+        "guest_talking": _("Conference with %(guest)s"),
+        "consulted_by": _("%(host)s is consulting you about this caller"),
+        "guest_of": _("You are in a conference with %(host)s and the caller"),
+        "consult_incoming": _("%(host)s wants to consult you"),
+        "guest_incoming": _("%(host)s asks you to join a call"),
+        "consult_over": _("Consultation with %(target)s ended: %(reason)s. You are back with the caller."),
+        "guest_over": _("%(guest)s left the call: %(reason)s"),
+        "reasons": _reasons(),
+    }
+
+
+def _reasons() -> dict[str, str]:
+    """Why a consultation or a conference guest ended (`reason` of consult_ended / guest_left)."""
+    return {
+        "no_answer": _("no answer"),
+        "busy": _("busy"),
+        "rejected": _("declined"),
+        "unreachable": _("the phone is unreachable"),
+        "target_hung_up": _("they hung up"),
+        "hung_up": _("hung up"),
+        "agent_hung_up": _("you hung up"),
+        "caller_hung_up": _("the caller hung up"),
     }
 
 

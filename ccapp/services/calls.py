@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -80,8 +81,14 @@ def start_call(
 
 
 @transaction.atomic
-def start_transferred_call(*, parent_id: int, note: str = "", stasis_node: str = "") -> Call:
-    """The caller's next leg after a transfer: same channel and customer, context carried over."""
+def start_transferred_call(
+    *, parent_id: int, note: str = "", stasis_node: str = "", queue_id: int | None = None
+) -> Call:
+    """The caller's next leg after a transfer: same channel, customer, queue and context carried over.
+
+    The queue (the parent's unless `queue_id` is given) gives the receiving agent their wrap-up and
+    dispositions; the call counts in the queue's figures only if it is queued again (`queued_at`).
+    """
     parent = Call.objects.get(pk=parent_id)
     call = rows.add(
         Call(
@@ -92,6 +99,7 @@ def start_transferred_call(*, parent_id: int, note: str = "", stasis_node: str =
             dnis=parent.dnis,
             customer_id=parent.customer_id,
             route_id=parent.route_id,
+            queue_id=queue_id or parent.queue_id,
             priority=parent.priority,
             vip=parent.vip,
             language=parent.language,
@@ -234,8 +242,17 @@ def answer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> C
 
 
 @transaction.atomic
-def finish_call(*, call_id: int, outcome: str | None = None, at: datetime | None = None) -> Call:
-    """Close a call: outcome and wait/talk/hold seconds; frees its agents. Idempotent."""
+def finish_call(
+    *,
+    call_id: int,
+    outcome: str | None = None,
+    keep_agents: Sequence[int] = (),
+    at: datetime | None = None,
+) -> Call:
+    """Close a call: outcome and wait/talk/hold seconds; frees its agents (but `keep_agents`). Idempotent.
+
+    `keep_agents`: agents still talking after the caller left (a conference); freed when they hang up.
+    """
     call = _locked_call(call_id)
     if call.ended_at is not None:
         return call
@@ -248,7 +265,7 @@ def finish_call(*, call_id: int, outcome: str | None = None, at: datetime | None
         call.talk_seconds = max(0.0, (when - call.answered_at).total_seconds())
     call.hold_seconds = _hold_seconds(call, when)
     rows.save_fields(call, "ended_at", "outcome", "wait_seconds", "talk_seconds", "hold_seconds")
-    _release_agents(call, when)
+    _release_agents(call, when, keep_agents)
     rows.add(
         CallEvent(
             call=call,
@@ -304,9 +321,11 @@ def _hold_seconds(call: Call, until: datetime) -> float:
     return total
 
 
-def _release_agents(call: Call, when: datetime) -> None:
+def _release_agents(call: Call, when: datetime, keep: Sequence[int] = ()) -> None:
     """Agents still tied to this call: the one who talked goes to wrap-up, ringing ones to ready."""
     for agent in rows.find(Agent, current_call=call.pk, lock=True):
+        if agent.pk in keep:
+            continue
         if agent.state == AgentState.ON_CALL and call.answered_at:
             # A queue that needs a disposition keeps the agent in wrap-up until it is saved.
             queue = rows.find(Queue, id=call.queue_id)[0] if call.queue_id else None

@@ -23,6 +23,8 @@ from ccapp.models import CallOutcome
 from ccapp.stasis import db
 from ccapp.stasis.callbacks import CALLBACK_ARG, CALLBACK_CUSTOMER_ARG, CallbackMixin
 from ccapp.stasis.commands import SNOOP_ARG, SUPERVISOR_ARG, CommandMixin
+from ccapp.stasis.conference import ConferenceMixin
+from ccapp.stasis.consult import CONSULT_ARG, GUEST_ARG, ConsultMixin
 from ccapp.stasis.ivrrun import IvrMixin
 from ccapp.stasis.offers import OfferMixin
 from ccapp.stasis.outbound import CUSTOMER_ARG, OUTBOUND_ARG, OutboundMixin
@@ -42,7 +44,16 @@ SETTINGS_CACHE_SECONDS = 5.0
 
 
 class StasisApp(
-    IvrMixin, QueueMixin, OfferMixin, VoicemailMixin, CommandMixin, OutboundMixin, CallbackMixin, ResyncMixin
+    IvrMixin,
+    QueueMixin,
+    OfferMixin,
+    VoicemailMixin,
+    CommandMixin,
+    ConsultMixin,
+    ConferenceMixin,
+    OutboundMixin,
+    CallbackMixin,
+    ResyncMixin,
 ):
     """Runs every call of one Asterisk server through IVR, queue and agents."""
 
@@ -202,6 +213,9 @@ class StasisApp(
         if args and args[0] == CALLBACK_CUSTOMER_ARG:
             await self.callback_customer_answered(channel_id)
             return
+        if args and args[0] in (CONSULT_ARG, GUEST_ARG):
+            await self.party_answered(channel_id)
+            return
         if args and args[0] == SNOOP_ARG:
             return  # a snoop channel the worker made; it is bridged by supervisor_answered
         if channel_id in self.legs or channel_id in self.sessions:
@@ -271,12 +285,17 @@ class StasisApp(
                 self.playbacks.pop(playback_id, None)
                 if pending.guard:
                     pending.guard.cancel()
+        # A conference goes on between agent and guest when the caller leaves it.
+        talking_on = await self.keep_conference(session)
+        if not session.residual:
+            await self.drop_parties(session, "caller_hung_up")
         snoops = [f"snoop-{leg}" for leg in session.monitors]
-        for leg in [*session.offers, session.agent_leg, *session.monitors, *snoops]:
+        agent_leg = "" if session.residual else session.agent_leg
+        for leg in [*session.offers, agent_leg, *session.monitors, *snoops]:
             if leg:
                 self.legs.pop(leg, None)
                 await self.quietly(self.ari.hangup(leg))
-        for bridge_id in [session.bridge_id, *session.monitor_bridges]:
+        for bridge_id in ["" if session.residual else session.bridge_id, *session.monitor_bridges]:
             if bridge_id:
                 await self.quietly(self.ari.destroy_bridge(bridge_id))
         self.sessions.pop(session.channel_id, None)
@@ -284,10 +303,12 @@ class StasisApp(
             outcome = session.outcome or None
             if previous_phase == "survey":
                 outcome = CallOutcome.ANSWERED
-            await db.run(services.finish_call, call_id=session.call_id, outcome=outcome)
+            await db.run(
+                services.finish_call, call_id=session.call_id, outcome=outcome, keep_agents=talking_on
+            )
             for agent_id in set(session.offers.values()):
                 await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
-            if session.agent_id and session.queue:
+            if session.agent_id and session.queue and not session.residual:
                 self.schedule_wrapup_end(session.agent_id, session.call_id, session.queue.wrapup)
         if session.queue:
             self.spawn(self.dispatch())

@@ -28,8 +28,14 @@ SUPERVISOR_ARG = "supervisor"
 SNOOP_MODES = {"listen": {"spy": "both"}, "whisper": {"spy": "both", "whisper": "out"}}
 # Commands on the sender's own call: refused when the call is no longer theirs (transferred away,
 # or a forged message that got past the web side).
+# A consulted colleague or a conference guest is on the call too, but it is not theirs to control.
 OWN_CALL_COMMANDS = frozenset(
     {"hold", "unhold", "mute", "unmute", "record_pause", "record_resume", "hangup", "dtmf", "transfer"}
+    | {"transfer_complete", "transfer_cancel", "conference", "conference_drop"}
+)
+# Commands with a third party: their refusals also go into the call's timeline.
+PARTY_COMMANDS = frozenset(
+    {"transfer", "transfer_complete", "transfer_cancel", "conference", "conference_drop", "pickup"}
 )
 DIGITS = re.compile(r"^[0-9*#]{1,20}$")
 
@@ -87,19 +93,30 @@ class CommandMixin:
             return
         command, args = str(message.get("command", "")), dict(message.get("args") or {})
         handler = getattr(self, f"cmd_{command}", None)
-        if handler is None:
+        if handler is None and command != "pickup":
             log.info("unknown stasis command %r", command)
             await self.refuse(message, CommandRefused("unknown_command"))
             return
         async with session.lock:
             try:
-                if session.ended or session.phase == "leaving":
+                # The call may have ended, or moved on to a new Call (a transfer), while this waited.
+                if session.ended or session.phase == "leaving" or session.call_id != call_id:
                     raise CommandRefused("call_ended")
-                if command in OWN_CALL_COMMANDS and message.get("agent_id") != session.agent_id:
-                    raise CommandRefused("not_your_call")
-                await handler(session, args)
+                if command == "pickup":  # another agent than the call's: it rings someone else
+                    await self.pickup(session, int(message.get("agent_id") or 0))
+                else:
+                    if command in OWN_CALL_COMMANDS and message.get("agent_id") != session.agent_id:
+                        raise CommandRefused("not_your_call")
+                    await handler(session, args)
             except CommandRefused as exc:
                 failure: CommandRefused | None = exc
+                if command in PARTY_COMMANDS:
+                    await db.run(
+                        services.append_call_event,
+                        call_id=call_id,
+                        kind="command_failed",
+                        data={"command": command, "error_id": exc.error_id},
+                    )
             except AriError as exc:
                 log.warning("command %s on call %s failed: %s", command, session.call_id, exc)
                 await self.event(session, "command_failed", command=command, error=str(exc))
@@ -127,8 +144,11 @@ class CommandMixin:
 
     async def _updated(self, session: CallSession, kind: str, **data: Any) -> None:
         await db.run(services.append_call_event, call_id=session.call_id, kind=kind, data=data)
-        if session.agent_id:
-            await db.run(_push_update, session.agent_id, session.call_id, kind, data)
+        # A consulted colleague or guest sees the same card, flags included.
+        parties = [p.agent_id for p in (session.consult, session.guest) if p and p.agent_id]
+        agents = [a for a in (session.agent_id, *parties) if a]
+        if agents:
+            await db.run(_push_update, agents, session.call_id, kind, data)
 
     # ---- the agent's own call ------------------------------------------------------------------
     async def cmd_hold(self, session: CallSession, args: dict[str, Any]) -> None:
@@ -138,20 +158,15 @@ class CommandMixin:
             raise CommandRefused("call_not_connected")
         if session.on_hold:
             raise CommandRefused("already_on_hold")
-        await self.ari.start_moh(
-            session.channel_id, moh_class=session.queue.music_class if session.queue else None
-        )
-        await self.ari.mute(session.agent_leg, direction="in")
-        session.on_hold = True
-        await self._updated(session, "hold")
+        await self.hold_caller(session)
 
     async def cmd_unhold(self, session: CallSession, args: dict[str, Any]) -> None:
         if not session.on_hold:
             raise CommandRefused("not_on_hold")
-        await self.quietly(self.ari.stop_moh(session.channel_id))
-        await self.quietly(self.ari.unmute(session.agent_leg, direction="in"))
-        session.on_hold = False
-        await self._updated(session, "unhold")
+        if session.consult is not None:
+            # The caller is held for the consultation: cancel or complete it instead.
+            raise CommandRefused("consult_in_progress")
+        await self.resume_caller(session)
 
     async def cmd_mute(self, session: CallSession, args: dict[str, Any]) -> None:
         if not session.agent_leg:
@@ -200,11 +215,11 @@ class CommandMixin:
         if args.get("agent_id") and not await db.run(_agent_ready, int(args["agent_id"])):
             # Checked before the agent leaves: the caller stays with them instead of a failover.
             raise CommandRefused("target_unavailable")
-        if args.get("kind", "blind") != "blind":
-            await self.event(
-                session, "command_failed", command="transfer", error="attended transfer not supported"
-            )
+        if args.get("kind", "blind") == "attended":
+            await self.start_consult(session, args)
             return
+        if session.consult is not None or session.guest is not None:
+            raise CommandRefused("consult_in_progress" if session.consult else "conference_in_progress")
         await self._drop_agent(session)
         old_call = session.call_id
         await db.run(services.finish_call, call_id=old_call, outcome=CallOutcome.TRANSFERRED)
@@ -314,5 +329,6 @@ def _agent_ready(agent_id: int) -> bool:
     return Agent.objects.filter(pk=agent_id, state=AgentState.READY).exists()
 
 
-def _push_update(agent_id: int, call_id: int, kind: str, data: dict[str, Any]) -> None:
-    realtime.publish([realtime.agent_group(agent_id)], realtime.CallUpdated(call_id, kind, data))
+def _push_update(agent_ids: list[int], call_id: int, kind: str, data: dict[str, Any]) -> None:
+    groups = [realtime.agent_group(agent_id) for agent_id in agent_ids]
+    realtime.publish(groups, realtime.CallUpdated(call_id, kind, data))

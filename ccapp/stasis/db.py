@@ -16,7 +16,7 @@ from django.utils import timezone
 from ccapp import realtime
 from ccapp.env import env_int, env_str
 from ccapp.hours import calendar_for
-from ccapp.models import Agent, Call, InboundRoute, IVRFlow, Queue
+from ccapp.models import Agent, AgentState, Call, InboundRoute, IVRFlow, Queue, QueueMember
 from ccapp.stasis.session import QueueInfo, RouteInfo
 
 # Each thread holds one PostgreSQL connection; keep threads x workers below max_connections.
@@ -194,3 +194,17 @@ def agent_by_extension(extension: str) -> int | None:
 def open_call_by_channel(channel_id: str) -> Call | None:
     """The unfinished Call of a channel, if any."""
     return Call.objects.filter(channel_id=channel_id, ended_at__isnull=True).first()
+
+
+def call_ended_on_node(call_id: int, node: str) -> bool:
+    """Whether a call of this worker's node has ended (a late command for it gets a clear refusal)."""
+    return Call.objects.filter(pk=call_id, stasis_node=node, ended_at__isnull=False).exists()
+
+
+def ready_members(queue_id: int) -> list[int]:
+    """Ready, logged-in members of a queue (lowest penalty, then longest idle): whom a consultation rings."""
+    return list(
+        QueueMember.objects.filter(queue_id=queue_id, logged_in=True, agent__state=AgentState.READY)
+        .order_by("penalty", "agent__state_since", "agent_id")
+        .values_list("agent_id", flat=True)
+    )

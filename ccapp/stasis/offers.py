@@ -78,12 +78,18 @@ class OfferMixin:
         # Bridge first, then anything else: bridged channels answer REST calls at once, while a
         # channel outside a bridge with a prompt running blocks them until the prompt ends.
         session.bridge_id = f"call-{session.call_id}-{uuid.uuid4().hex[:8]}"
+        # proxy_media: Asterisk would switch a two-party bridge to native RTP, where music on hold
+        # started on the caller's channel is not heard (measured; see the shared ARI notes).
         await self.ari.create_bridge(
-            type="mixing", bridge_id=session.bridge_id, name=f"call-{session.call_id}"
+            type="mixing,proxy_media", bridge_id=session.bridge_id, name=f"call-{session.call_id}"
         )
         await self.ari.add_channel(session.bridge_id, [session.channel_id, leg])
         await self.stop_offers(session)
         await db.run(services.answer_call, call_id=session.call_id, agent_id=agent_id)
+        await self.watch_connected(session)
+
+    async def watch_connected(self, session: CallSession) -> None:
+        """What the queue asks of a call that has just got its agent: recording, call time limit."""
         if session.queue and session.queue.record_calls:
             await self.start_recording(session)
         if session.queue and session.queue.call_time_limit:
@@ -133,16 +139,26 @@ class OfferMixin:
         if session is None:
             return
         async with session.lock:
-            if leg in session.monitors or leg.startswith("snoop-"):
+            if session.residual:
+                await self.residual_gone(session, leg)
+            elif leg in session.monitors or leg.startswith("snoop-"):
                 session.monitors.pop(leg, None)
             elif leg == session.agent_leg:
                 await self._agent_hung_up(session)
             elif leg in session.offers:
                 await self._offer_failed(session, leg, MISS_REASONS.get(cause, f"cause_{cause}"))
+            else:
+                await self.party_gone(session, leg, cause=cause)
 
     async def _agent_hung_up(self, session: CallSession) -> None:
         session.agent_leg = ""
         if session.ended:
+            return
+        if session.phase == "external":  # transferred to a number, which hung up: so does the caller
+            session.phase = "leaving"
+            await self.quietly(self.ari.hangup(session.channel_id))
+            return
+        if await self.agent_left(session):
             return
         await self.event(session, "agent_hung_up", agent=session.agent_id)
         if session.queue and session.queue.survey:

@@ -44,6 +44,11 @@ def destination_check(agent_id: int, raw: str) -> tuple[str, str]:
     return number.e164, ""
 
 
+def trunk_endpoint(number: str) -> str:
+    """The endpoint that dials an external number (`ARI_TRUNK_ENDPOINT`)."""
+    return getattr(settings, "ARI_TRUNK_ENDPOINT", "PJSIP/{number}@carrier").format(number=number)
+
+
 def _refused(agent_id: int, number: str, reason: str) -> None:
     realtime.publish(
         [realtime.agent_group(agent_id)],
@@ -104,10 +109,9 @@ class OutboundMixin:
             session.bridge_id = f"call-{session.call_id}-{uuid.uuid4().hex[:8]}"
             await self.ari.create_bridge(type="mixing,proxy_media", bridge_id=session.bridge_id)
             await self.ari.add_channel(session.bridge_id, leg)
-            trunk = getattr(settings, "ARI_TRUNK_ENDPOINT", "PJSIP/{number}@carrier")
             try:
                 await self.ari.originate(
-                    trunk.format(number=session.outbound_number),
+                    trunk_endpoint(session.outbound_number),
                     app=self.app_name,
                     app_args=f"{CUSTOMER_ARG},{leg}",
                     channel_id=customer_leg,

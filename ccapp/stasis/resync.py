@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db.models import F
+
 from ccapp import selectors, services
 from ccapp.ari.errors import AriError
 from ccapp.models import Agent, AgentState, Call, CallDirection, Recording
@@ -12,6 +14,10 @@ from ccapp.stasis import db
 from ccapp.stasis.session import CallSession
 
 log = logging.getLogger(__name__)
+
+# Channel ids of consulted targets and conference guests (ccapp/stasis/consult.py).
+PARTY_PREFIXES = ("consult-", "guest-")
+PARTY_KINDS = tuple(prefix.rstrip("-") for prefix in PARTY_PREFIXES)
 
 
 def _open_calls(node: str) -> list[Call]:
@@ -30,6 +36,32 @@ def _live_recording(call_id: int) -> str:
     """The name of the call's recording still running (the bridge kept recording through the restart)."""
     name = Recording.objects.filter(call_id=call_id, ended_at__isnull=True).values_list("name", flat=True)
     return name.first() or ""
+
+
+def _agent_leg(call: Call, channels: dict[str, Any], bridges: dict[str, str]) -> str:
+    """The agent's leg of a bridged call: its own offer leg, or the consulted target's after a transfer."""
+    own = next((c for c in channels if c.startswith(f"agent-{call.pk}-") and c in bridges), "")
+    if own:
+        return own
+    caller_bridge = bridges.get(call.channel_id)
+    consulted = f"{PARTY_PREFIXES[0]}{call.parent_id}-" if call.parent_id else None  # named by the old call
+    return next(
+        (c for c in channels if consulted and c.startswith(consulted) and bridges.get(c) == caller_bridge), ""
+    )
+
+
+def _parties_of_open_calls(node: str) -> list[int]:
+    """Agents consulted about, or guests of, an open call of this node that are not its agent."""
+    return list(
+        Agent.objects.filter(
+            current_call__stasis_node=node,
+            current_call__ended_at__isnull=True,
+            state__in=(AgentState.RINGING, AgentState.ON_CALL),
+            current_call__answered_at__isnull=False,
+        )
+        .exclude(current_call__agent=F("pk"))
+        .values_list("pk", flat=True)
+    )
 
 
 class ResyncMixin:
@@ -52,6 +84,8 @@ class ResyncMixin:
             except Exception:
                 log.exception("could not adopt call %s after a resync", call.pk)
         await self._hang_up_lost_legs({call.pk for call in calls}, channels)
+        for agent_id in await db.run(_parties_of_open_calls, self.node):
+            await db.run(services.set_agent_state, agent_id=agent_id, state=AgentState.READY, reason="resync")
         for agent_id in await db.run(selectors.busy_agents_of_ended_calls):
             await db.run(services.set_agent_state, agent_id=agent_id, state=AgentState.READY, reason="resync")
         await self._cancel_lost_rings()
@@ -69,7 +103,8 @@ class ResyncMixin:
         for channel_id in everything:
             kind, _, rest = channel_id.partition("-")
             call_id = rest.split("-", 1)[0]
-            ours = kind == "agent" and call_id.isdigit() and int(call_id) in call_ids
+            # Also a consultation or conference guest the restart cut off (ccapp/stasis/consult.py).
+            ours = kind in ("agent", *PARTY_KINDS) and call_id.isdigit() and int(call_id) in call_ids
             if ours and channel_id not in self.legs:
                 await self.quietly(self.ari.hangup(channel_id))
 
@@ -89,14 +124,18 @@ class ResyncMixin:
         self.sessions[call.channel_id] = session
         if call.queue_id:
             session.queue = await db.run(db.queue_info, queue_id=call.queue_id)
-        prefix = f"agent-{call.pk}-"
-        leg = next((c for c in channels if c.startswith(prefix) and c in bridges), "")
+        leg = _agent_leg(call, channels, bridges)
         async with session.lock:
             if call.answered_at and leg:
                 session.phase, session.agent_leg, session.agent_id = "connected", leg, call.agent_id
                 session.bridge_id = bridges.get(call.channel_id, "")
                 session.recording = await db.run(_live_recording, call.pk)
                 self.legs[leg] = session
+                if session.bridge_id and bridges.get(leg) != session.bridge_id:
+                    # The agent was consulting: back with the caller, whose music stops.
+                    await self.quietly(self.ari.add_channel(session.bridge_id, leg))
+                    await self.quietly(self.ari.stop_moh(call.channel_id))
+                    await self.quietly(self.ari.unmute(leg, direction="in"))
                 await self.event(session, "resynced", phase="connected")
             elif call.queued_at and session.queue and not call.answered_at:
                 session.phase = "queue"

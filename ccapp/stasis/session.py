@@ -53,6 +53,33 @@ class QueueInfo:
 
 
 @dataclass
+class Party:
+    """A third party the agent called during a call: a consulted target or a conference guest."""
+
+    leg: str  # the originated channel id
+    kind: str  # agent | queue | number
+    label: str  # the agent's name or the number, for the screens
+    host: str = ""  # the name of the agent who called them
+    agent_id: int | None = None
+    queue_id: int | None = None
+    number: str = ""
+    note: str = ""
+    answered: bool = False
+    bridge_id: str = ""  # a consultation's own bridge (agent + target), once answered
+
+    def public(self, *, by: int | None) -> dict[str, object]:
+        """What the screens show: who, and whether they answered (`by`: the agent who called)."""
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "agent_id": self.agent_id,
+            "by": by,
+            "host": self.host,
+            "state": "talking" if self.answered else "ringing",
+        }
+
+
+@dataclass
 class CallSession:
     """One caller's channel and everything the worker is doing for it."""
 
@@ -82,6 +109,9 @@ class CallSession:
     on_hold: bool = False
     monitors: dict[str, str] = field(default_factory=dict)  # supervisor leg -> listen | whisper | barge
     monitor_bridges: list[str] = field(default_factory=list)
+    consult: Party | None = None  # attended transfer in progress
+    guest: Party | None = None  # third party of a three-way conference
+    residual: bool = False  # the caller left a conference; agent and guest still talk
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     started_monotonic: float = 0.0

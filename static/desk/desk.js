@@ -10,10 +10,11 @@ const socket = new LiveSocket("/ws/desk/", {
   event(frame) {
     if (!desk) return;
     applyDeskFrame(desk, frame);
-    if (frame.event === "call_offered") toast(`${t("incoming")}: ${frame.call ? frame.call.caller : ""}`, "info");
+    if (frame.event === "call_offered") toast(incomingText(frame.call), "info");
     if (frame.event === "command_failed") toast(frame.message, "bad");
     // Saved notes say more about the caller's question: ask for suggestions again.
     if (frame.event === "call_updated" && frame.data.kind === "wrapup_saved" && desk.call) loadSuggestions(desk.call.call_id);
+    if (frame.event === "call_updated") partyToast(frame.data.kind, frame.data.data || {});
     render();
   },
   error(frame) { toast(frame.message, "bad"); },
@@ -40,10 +41,12 @@ function render() {
   const showCall = call && CALL_STATES.includes(agent.state);
   $("no-call").hidden = !!showCall;
   $("call").hidden = !showCall;
-  $("controls").hidden = !(showCall && agent.state === "on_call" && !call.ended);
+  // A consulted colleague or a conference guest sees the caller's card, not the controls of a call not theirs.
+  const mine = !!showCall && call.agent_id === agent.id;
+  $("controls").hidden = !(mine && agent.state === "on_call" && !call.ended);
   // Notes, disposition and a ticket can be done while talking, and must be in wrap-up.
-  $("wrapup").hidden = !(showCall && agent.state !== "ringing");
-  if (showCall) renderCall(call, agent);
+  $("wrapup").hidden = !(mine && agent.state !== "ringing");
+  if (showCall) { renderCall(call, agent); renderParties(call, agent, mine); }
   else { $("kb-suggest").hidden = true; $("kb-suggest").dataset.call = ""; }
   tick();
 }
@@ -80,6 +83,41 @@ function renderCall(call, agent) {
   if (!$("ticket-subject").value) $("ticket-subject").placeholder = `${customer.name || call.caller}`;
   if (customer.known && $("timeline").dataset.customer !== String(customer.customer_id)) loadTimeline(customer.customer_id);
   if (agent.state !== "ringing" && $("kb-suggest").dataset.call !== String(call.call_id)) loadSuggestions(call.call_id);
+}
+
+/* The consultation (attended transfer) and conference guest of the call, from the caller's agent's side
+   (bars with their buttons) or from the consulted colleague's or guest's side (a line on the card). */
+function renderParties(call, agent, mine) {
+  const consult = call.consult, guest = call.guest;
+  $("consult-bar").hidden = !(mine && consult);
+  if (consult) $("consult-text").textContent = t(`consult_${consult.state}`, { target: consult.label });
+  $("btn-complete").disabled = $("btn-merge").disabled = !(consult && consult.state === "talking");
+  $("btn-transfer").disabled = $("btn-conference").disabled = !!(consult || guest);
+  $("guest-bar").hidden = !(mine && guest);
+  if (guest) $("guest-text").textContent = t(`guest_${guest.state}`, { guest: guest.label });
+  let line = "";
+  if (!mine && consult && consult.agent_id === agent.id) line = t("consulted_by", { host: consult.host });
+  else if (!mine && guest && guest.agent_id === agent.id) line = t("guest_of", { host: guest.host });
+  $("party").hidden = !line;
+  $("party").textContent = line;
+}
+
+function reasonText(reason) { return (TEXTS.reasons || {})[reason] || reason; }
+
+function incomingText(call) {
+  const party = call && (call.consult || call.guest);
+  if (party && party.agent_id === (desk && desk.agent.id)) return t(call.consult ? "consult_incoming" : "guest_incoming", { host: party.host });
+  return `${t("incoming")}: ${call ? call.caller : ""}`;
+}
+
+// Tell the caller's agent why a consultation or a guest ended when they did not end it themselves.
+function partyToast(kind, data) {
+  if (!desk || !desk.call || desk.call.agent_id !== desk.agent.id) return;
+  if (kind === "consult_ended" && !["cancelled", "merged"].includes(data.reason)) {
+    toast(t("consult_over", { target: data.target || "", reason: reasonText(data.reason) }), "bad");
+  } else if (kind === "guest_left" && data.reason !== "dropped") {
+    toast(t("guest_over", { guest: data.target || "", reason: reasonText(data.reason) }), "info");
+  }
 }
 
 function tick() {
@@ -119,8 +157,12 @@ $("transfer").addEventListener("submit", (event) => {
 
 $("conference").addEventListener("submit", (event) => {
   event.preventDefault();
-  act("conference", { call_id: desk.call.call_id, number: event.target.elements.number.value.trim() }, t("sent"));
+  const form = event.target, type = form.elements.target_type.value;
+  const target = type === "agent" ? form.elements.agent.value : form.elements.number.value.trim();
+  act("conference", { call_id: desk.call.call_id, target_type: type, target }, t("sent"));
 });
+
+$("btn-pickup").addEventListener("click", () => act("pickup", {}, t("sent")));
 
 $("wrapup-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -210,6 +252,8 @@ function loadMyWork() {
         ...(v.audio ? [el("audio", { controls: true, preload: "none", src: v.audio })] : []))));
   }, () => {});
   act("agents").then((data) => {
-    $("transfer-agent").replaceChildren(...data.agents.map((a) => el("option", { value: a.id }, `${a.name} · ${a.state_label}`)));
+    const options = () => data.agents.map((a) => el("option", { value: a.id }, `${a.name} · ${a.state_label}`));
+    $("transfer-agent").replaceChildren(...options());
+    $("conference-agent").replaceChildren(...options());
   }, () => {});
 }

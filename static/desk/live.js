@@ -7,6 +7,11 @@ const FLAG_EVENTS = {
   hold: ["held", true], unhold: ["held", false], mute: ["muted", true], unmute: ["muted", false],
   recording_paused: ["recording_paused", true], recording_resumed: ["recording_paused", false],
 };
+// CallEvent kinds carrying the call's consultation or conference guest (selectors_live.PARTY_EVENTS).
+const PARTY_EVENTS = {
+  consult_started: "consult", consult_answered: "consult", consult_ended: "consult", transfer_completed: "consult",
+  guest_invited: "guest", guest_joined: "guest", guest_left: "guest",
+};
 const TEXTS = JSON.parse(document.getElementById("desk-texts").textContent);
 const BUILD = JSON.parse(document.getElementById("desk-build").textContent);
 
@@ -24,7 +29,7 @@ function applyDeskFrame(state, frame) {
     if (data.reason === "missed_call") counters.missed += 1;
     if (data.call_id === null || !CALL_STATES.includes(data.state)) { agent.call_id = null; state.call = null; }
     else if (state.call && state.call.call_id !== data.call_id) state.call = null;
-  } else if (frame.event === "call_offered" || frame.event === "call_answered") {
+  } else if (["call_offered", "call_answered", "call_joined"].includes(frame.event)) {
     state.call = frame.call;
     if (frame.event === "call_answered") counters.calls += 1;
   } else if (frame.event === "call_ended") {
@@ -32,6 +37,7 @@ function applyDeskFrame(state, frame) {
     if (state.call && state.call.call_id === data.call_id) state.call.ended = true;
   } else if (frame.event === "call_updated" && state.call && state.call.call_id === data.call_id) {
     if (FLAG_EVENTS[data.kind]) state.call[FLAG_EVENTS[data.kind][0]] = FLAG_EVENTS[data.kind][1];
+    else if (PARTY_EVENTS[data.kind]) state.call[PARTY_EVENTS[data.kind]] = (data.data || {})[PARTY_EVENTS[data.kind]] || null;
     else if (data.kind === "wrapup_saved") Object.assign(state.call, data.data);
   }
   return state;
@@ -53,7 +59,8 @@ function applyWallboardFrame(state, frame) {
     const customer = data.customer || {};
     calls[key] = calls[key] || { id: data.call_id, caller: data.caller, queue_id: data.queue_id, vip: !!customer.vip_level, queued_at: null };
     calls[key].answered = true;
-    const queue = queues[data.queue_id];
+    // Only a call that waited in the queue counts in its figures (not a transferred caller).
+    const queue = calls[key].queued_at ? queues[data.queue_id] : null;
     if (queue) {
       queue.answered += 1;
       queue.wait_sum = Math.round((queue.wait_sum + data.wait_seconds) * 1000) / 1000;
