@@ -199,8 +199,10 @@ async def test_given_another_agents_call_when_a_forged_command_arrives_then_noth
     theirs = await AsyncListener().join(realtime.agent_group(second.pk))
     await command("transfer", row, sender=second.pk, kind="attended", target_type="agent", agent_id=second.pk)
     await command("hangup", row, sender=second.pk)
-    assert await refusal(theirs) == ("transfer", "not_your_call")
-    assert await refusal(theirs) == ("hangup", "not_your_call")
+    assert {await refusal(theirs), await refusal(theirs)} == {
+        ("transfer", "not_your_call"),
+        ("hangup", "not_your_call"),
+    }
     assert not requests_to(sim, "DELETE", f"/channels/{call.channel_id}")
     assert not requests_to(sim, "POST", f"/channels/{call.channel_id}/moh")
     assert (await sync(lambda: Call.objects.get(pk=row.pk))()).ended_at is None
