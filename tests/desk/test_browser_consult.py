@@ -27,6 +27,7 @@ def test_an_agent_consults_a_colleague_then_completes_the_transfer(world) -> Non
         loop.run(sim.wait_for_event("PlaybackStarted"))
         loop.run(sim.press(caller, "1"))
         wait(alice, state_is("on_call"))
+        wait(alice, lambda d: d.find_element("id", "controls").is_displayed())  # with the answer's pop
 
         bob_option = f'#transfer-agent option[value="{floor.bob.pk}"]'
         wait(alice, lambda d: d.find_elements("css selector", bob_option))
