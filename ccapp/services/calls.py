@@ -16,7 +16,7 @@ from ccapp.models import Agent, AgentState, Call, CallDirection, CallEvent, Call
 from ccapp.phones import normalize
 from ccapp.services import rows
 from ccapp.services.agents import change_agent_state
-from ccapp.services.customers import CallerInfo, customer_card, find_customer
+from ccapp.services.customers import CallerInfo, call_to_timeline, customer_card, find_customer
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +285,7 @@ def finish_call(
         call.pk, call.queue_id, call.agent_id, call.outcome, call.wait_seconds, call.talk_seconds
     )
     realtime.publish(groups, ended)
+    call_to_timeline(call)
     return call
 
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ccapp.models import Call
+from ccapp.models import Call, Voicemail
 
 log = logging.getLogger(__name__)
 HISTORY_LENGTH = 5
@@ -51,3 +51,46 @@ def customer_card(call: Call) -> tuple[dict[str, Any] | None, list[dict[str, Any
         )
         history = [{**row, "arrived_at": row["arrived_at"].isoformat()} for row in previous]
     return card, history
+
+
+def call_to_timeline(call: Call) -> None:
+    """Put a finished call of a known customer on the CRM timeline (with its recordings)."""
+    if not call.customer_id:
+        return
+    from crm.services import record_interaction
+
+    recordings = list(call.recordings.values_list("pk", flat=True))
+    record_interaction(
+        customer=call.customer_id,
+        kind="call",
+        summary=f"{call.get_direction_display()} · {call.get_outcome_display()}",
+        at=call.arrived_at,
+        link=call,
+        data={
+            "call": call.pk,
+            "direction": call.direction,
+            "outcome": call.outcome,
+            "queue_id": call.queue_id,
+            "agent_id": call.agent_id,
+            "wait_seconds": round(call.wait_seconds or 0.0, 1),
+            "talk_seconds": round(call.talk_seconds or 0.0, 1),
+            "recordings": recordings,
+            "csat": call.csat,
+        },
+    )
+
+
+def voicemail_to_timeline(voicemail: Voicemail) -> None:
+    """Put a voicemail of a known customer on the CRM timeline."""
+    if not voicemail.customer_id:
+        return
+    from crm.services import record_interaction
+
+    record_interaction(
+        customer=voicemail.customer_id,
+        kind="voicemail",
+        summary=f"{voicemail.caller} · {round(voicemail.duration_seconds)} s",
+        at=voicemail.created_at,
+        link=voicemail,
+        data={"call": voicemail.call_id, "queue_id": voicemail.queue_id, "voicemail": voicemail.pk},
+    )

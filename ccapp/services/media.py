@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ccapp import realtime
 from ccapp.models import Call, CallEvent, CallOutcome, FileState, Recording, Voicemail
+from ccapp.services.customers import voicemail_to_timeline
 
 
 @transaction.atomic
@@ -115,6 +116,7 @@ def save_voicemail(
     CallEvent.objects.create(
         call=call, kind="voicemail", at=voicemail.created_at, data={"voicemail": voicemail.pk}
     )
+    voicemail_to_timeline(voicemail)
     from ccapp.tasks import fetch_voicemail
 
     # The owners' email carries the audio: it is sent once the copy is done (or has failed).

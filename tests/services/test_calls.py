@@ -194,3 +194,22 @@ def test_it_keeps_agent_state_changes_out_of_the_configuration_history() -> None
         AgentState.RINGING,
     ]
     assert agent.history.count() == versions
+
+
+def test_it_puts_a_known_customers_finished_call_on_the_crm_timeline() -> None:
+    from crm.models import Customer
+    from crm.selectors import timeline
+
+    customer = Customer.objects.create(name="Known Caller")
+    customer.phones.create(number="+8613800138000", raw="13800138000")
+    queue = make_queue()
+    known = services.start_call(channel_id="k", caller_raw="13800138000", dnis="1", at=at(0))
+    stranger = services.start_call(channel_id="s", caller_raw="13800138001", dnis="1", at=at(0))
+    services.enqueue_call(call_id=known.pk, queue_id=queue.pk, at=at(2))
+    services.finish_call(call_id=known.pk, at=at(12))
+    services.finish_call(call_id=known.pk, at=at(30))  # idempotent: one entry
+    services.finish_call(call_id=stranger.pk, at=at(12))
+    (entry,) = timeline(customer)
+    assert (entry.kind, entry.link_id, entry.at) == ("call", str(known.pk), at(0))
+    assert entry.data["outcome"] == CallOutcome.ABANDONED_QUEUE
+    assert entry.data["wait_seconds"] == 10.0

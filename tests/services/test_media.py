@@ -73,3 +73,20 @@ def test_it_stores_survey_answers_and_drops_out_of_range_ones() -> None:
     services.record_survey(call_id=call.pk, csat=5, nps=11)
     call.refresh_from_db()
     assert (call.csat, call.nps) == (5, None)
+
+
+def test_a_known_customers_voicemail_goes_on_the_crm_timeline() -> None:
+    from crm.models import Customer
+    from crm.selectors import timeline
+
+    customer = Customer.objects.create(name="Known Caller")
+    customer.phones.create(number="+8613800138000", raw="13800138000")
+    call = services.start_call(channel_id="a", caller_raw="13800138000", dnis="1")
+    voicemail = services.save_voicemail(
+        call_id=call.pk, queue_id=None, recording_name="vm-y", duration_seconds=9
+    )
+    services.finish_call(call_id=call.pk)
+    entries = {e.kind: e for e in timeline(customer)}
+    assert set(entries) == {"voicemail", "call"}
+    assert entries["voicemail"].link_id == str(voicemail.pk)
+    assert entries["call"].data["outcome"] == CallOutcome.VOICEMAIL
