@@ -7,12 +7,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ccapp.models import CallbackRequest, CallEvent, FileState, Recording, Voicemail
+from ccapp.models import FileState, Recording, Voicemail
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_CAP = 300  # seconds between copy attempts, at most
@@ -70,47 +68,10 @@ def sweep_audio() -> dict[str, int]:
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_voicemail(voicemail_id: int) -> str:
-    """Email a voicemail (audio attached) to its queue's mailbox owners and ask for a callback."""
-    from ccapp.services import request_callback
+    """Mail a voicemail (audio attached) to its mailbox owners and ask for a callback (idempotent).
 
-    voicemail = Voicemail.objects.select_related("queue", "call").filter(pk=voicemail_id).first()
-    if voicemail is None:
-        return "missing"
-    if (
-        voicemail.call_id
-        and CallEvent.objects.filter(call_id=voicemail.call_id, kind="voicemail_notified").exists()
-    ):
-        return "already_notified"
-    recipients = (
-        list(voicemail.queue.mailbox_owners.exclude(email="").values_list("email", flat=True))
-        if voicemail.queue
-        else []
-    )
-    if recipients:
-        message = EmailMessage(
-            subject=f"Voicemail from {voicemail.caller or 'unknown caller'}",
-            body=(
-                f"{voicemail.caller} left a {voicemail.duration_seconds:.0f}s voicemail"
-                f" at {voicemail.created_at:%Y-%m-%d %H:%M}."
-            ),
-            from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
-            to=recipients,
-        )
-        if voicemail.file_state == FileState.STORED and voicemail.file.storage.exists(voicemail.file.name):
-            with voicemail.file.open("rb") as audio:
-                message.attach(voicemail.file.name.rsplit("/", 1)[-1], audio.read(), "audio/wav")
-        elif voicemail.file_state == FileState.FAILED:
-            message.body += "\nThe audio could not be copied from the phone system."
-        message.send()
-    with transaction.atomic():
-        if (
-            voicemail.queue_id
-            and voicemail.caller
-            and not CallbackRequest.objects.filter(voicemail=voicemail).exists()
-        ):
-            request_callback(queue_id=voicemail.queue_id, number=voicemail.caller, voicemail_id=voicemail.pk)
-        if voicemail.call_id:
-            CallEvent.objects.create(
-                call_id=voicemail.call_id, kind="voicemail_notified", data={"to": len(recipients)}
-            )
-    return "sent"
+    A mail server outage raises OSError out of the service, which then recorded nothing: retried.
+    """
+    from ccapp import services
+
+    return services.notify_voicemail(voicemail_id=voicemail_id)

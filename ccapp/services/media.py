@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from ccapp import realtime
-from ccapp.models import Call, CallEvent, CallOutcome, FileState, Recording, Voicemail
+from ccapp import notify, realtime
+from ccapp.audio.access import audio_url
+from ccapp.errors import DomainError
+from ccapp.models import Call, CallbackRequest, CallEvent, CallOutcome, FileState, Recording, Voicemail
+from ccapp.services.callbacks import request_callback
 from ccapp.services.customers import voicemail_to_timeline
+
+log = logging.getLogger(__name__)
+VOICEMAIL_NOTIFIED = "voicemail_notified"  # the call's event that says the owners were mailed
 
 
 @transaction.atomic
@@ -122,6 +130,75 @@ def save_voicemail(
     # The owners' email carries the audio: it is sent once the copy is done (or has failed).
     transaction.on_commit(lambda: fetch_voicemail.delay(voicemail.pk))
     return voicemail
+
+
+@transaction.atomic
+def notify_voicemail(*, voicemail_id: int) -> str:
+    """Mail a voicemail (its audio attached once copied) to its mailbox owners and ask for a callback, once.
+
+    The mail leaves inside the transaction that records it (`voicemail_notified` on the call), so a
+    mail server outage (OSError) undoes the callback and the record for the task to retry.
+    """
+    voicemail = (
+        Voicemail.objects.select_for_update(of=("self",))
+        .select_related("queue", "customer")
+        .filter(pk=voicemail_id)
+        .first()
+    )
+    if voicemail is None:
+        return "missing"
+    notified = CallEvent.objects.filter(call_id=voicemail.call_id, kind=VOICEMAIL_NOTIFIED)
+    if voicemail.call_id and notified.exists():
+        return "already_notified"
+    callback = _voicemail_callback(voicemail)
+    owners = voicemail.queue.mailbox_owners.filter(is_active=True) if voicemail.queue else None
+    recipients = list(owners.exclude(email="").values_list("email", flat=True)) if owners is not None else []
+    attachment = _voicemail_attachment(voicemail)
+    listen = audio_url(voicemail)
+    context = {
+        "voicemail": voicemail,
+        "caller": voicemail.caller,
+        "mailbox": voicemail.queue.name if voicemail.queue else "",
+        "seconds": round(voicemail.duration_seconds),
+        "customer": voicemail.customer.name if voicemail.customer else "",
+        "callback": callback,
+        "attached": attachment is not None,
+        "failed": voicemail.file_state == FileState.FAILED,
+        "listen_url": notify.site_url() + listen if listen else "",
+    }
+    sent = notify.send_email_now(
+        "ccapp/email/voicemail",
+        recipients,
+        settings.LANGUAGE_CODE,  # staff mail, as tickets send it
+        context,
+        attachments=[attachment] if attachment else [],
+    )
+    if voicemail.call_id:
+        CallEvent.objects.create(
+            call_id=voicemail.call_id, kind=VOICEMAIL_NOTIFIED, data={"to": len(recipients)}
+        )
+    return "sent" if sent else "no_recipients"
+
+
+def _voicemail_callback(voicemail: Voicemail) -> CallbackRequest | None:
+    """The voicemail's callback request, asked for now if it has none (and the caller has a number)."""
+    existing = CallbackRequest.objects.filter(voicemail=voicemail).first()
+    if existing is not None or not (voicemail.queue_id and voicemail.caller):
+        return existing
+    try:
+        return request_callback(
+            queue_id=voicemail.queue_id, number=voicemail.caller, voicemail_id=voicemail.pk
+        )
+    except DomainError as exc:  # an anonymous or malformed number: nobody to call back
+        log.info("no callback for voicemail %s: %s", voicemail.pk, exc)
+        return None
+
+
+def _voicemail_attachment(voicemail: Voicemail) -> notify.Attachment | None:
+    if voicemail.file_state != FileState.STORED or not voicemail.file.storage.exists(voicemail.file.name):
+        return None
+    with voicemail.file.open("rb") as audio:
+        return notify.Attachment(voicemail.file.name.rsplit("/", 1)[-1], audio.read(), "audio/wav")
 
 
 @transaction.atomic

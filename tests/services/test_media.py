@@ -41,9 +41,10 @@ def test_it_saves_a_voicemail_mails_the_owners_and_asks_for_a_callback(
             call_id=call.pk, queue_id=queue.pk, recording_name="vm-x", duration_seconds=12
         )
     app.conf.task_always_eager = False
-    # Asterisk could not be reached: the owners are mailed all the same, told the audio is missing.
+    # Asterisk could not be reached: the owners are mailed all the same (in the site's Chinese),
+    # told the audio is missing.
     assert [m.to for m in mail.outbox] == [[owner.email]]
-    assert "could not be copied" in mail.outbox[0].body and not mail.outbox[0].attachments
+    assert "无法从电话系统复制录音。" in mail.outbox[0].body and not mail.outbox[0].attachments
     voicemail.refresh_from_db()
     assert (voicemail.file_state, voicemail.fetch_error) == (FileState.FAILED, "unreachable")
     callback = CallbackRequest.objects.get()
