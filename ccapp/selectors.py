@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import Avg, Q
+from django.db.models import Avg, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from ccapp.models import Agent, AgentState, Call, CallbackRequest, CallbackStatus, QueueMember
 
 DEFAULT_HANDLE_SECONDS = 180.0
+SEES_ALL_CALLBACKS = "ccapp.view_reports"  # supervisors and admins
+OPEN_CALLBACK = (CallbackStatus.PENDING, CallbackStatus.IN_PROGRESS)
+DESK_CALLBACKS_DONE_SINCE = timedelta(hours=24)  # the desk still shows the agent's results this long
+DESK_CALLBACKS_LIMIT = 30
 
 
 def logged_in_agents(queue_id: int) -> int:
@@ -93,3 +100,49 @@ def due_callbacks(now: datetime, limit: int = 200) -> list[CallbackRequest]:
         .select_related("origin_call")
         .order_by("queued_since", "id")[:limit]
     )
+
+
+def _workable(agent_id: int, now: datetime) -> Q:
+    """Callbacks of the agent's queues that no colleague holds (never reserved, or reserved no longer)."""
+    queues = QueueMember.objects.filter(agent_id=agent_id).values("queue_id")
+    unreserved = Q(agent__isnull=True) | Q(reserved_until__isnull=True) | Q(reserved_until__lte=now)
+    return Q(queue_id__in=queues) & unreserved
+
+
+def visible_callbacks(user: Any, *, now: datetime | None = None) -> QuerySet[CallbackRequest]:
+    """Callbacks a user may see and cancel: supervisors all; an agent theirs and their queues' free ones.
+
+    "Theirs" are those reserved for them (the ones they scheduled on the desk); a callback that a
+    colleague of the same queue promised stays that colleague's until its reservation ends.
+    """
+    callbacks = CallbackRequest.objects.all()
+    if not user.is_authenticated:
+        return callbacks.none()
+    if user.has_perm(SEES_ALL_CALLBACKS):
+        return callbacks
+    agent_id = Agent.objects.filter(user=user).values_list("pk", flat=True).first()
+    if agent_id is None or not user.has_perm("ccapp.handle_calls"):
+        return callbacks.none()
+    return callbacks.filter(Q(agent_id=agent_id) | _workable(agent_id, now or timezone.now()))
+
+
+def desk_callbacks(agent_id: int, *, now: datetime | None = None) -> list[CallbackRequest]:
+    """The desk's "my callbacks": open ones reserved for the agent or free in their queues (the next
+    due first), then the agent's own finished in the last day (the latest first)."""
+    now = now or timezone.now()
+    rows = CallbackRequest.objects.select_related("queue")
+    due = Coalesce("next_attempt_at", "scheduled_for", "queued_since")
+    open_ = (
+        rows.filter(status__in=OPEN_CALLBACK)
+        .filter(Q(agent_id=agent_id) | _workable(agent_id, now))
+        .order_by(due.asc(), "id")[:DESK_CALLBACKS_LIMIT]
+    )
+    last = Coalesce("last_attempt_at", "scheduled_for", "requested_at")
+    done = (
+        rows.filter(agent_id=agent_id)
+        .exclude(status__in=OPEN_CALLBACK)
+        .alias(last=last)
+        .filter(last__gte=now - DESK_CALLBACKS_DONE_SINCE)
+        .order_by("-last", "-id")[:10]
+    )
+    return [*open_, *done]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -79,16 +78,17 @@ class CallbackViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.CallbackRequestSerializer
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        user = self.request.user
-        # Agents see the callbacks of their queues and their own; supervisors and admins see all.
-        if not user.has_perm("ccapp.view_reports"):
-            queryset = queryset.filter(Q(agent__user=user) | Q(queue__members__user=user)).distinct()
-        return queryset
+        from ccapp.selectors import visible_callbacks
+
+        # Supervisors and admins see all; agents theirs and the free ones of their queues.
+        visible = visible_callbacks(self.request.user).values("pk")
+        return super().get_queryset().filter(pk__in=visible)
 
     @action(detail=True, methods=["post"], permission_classes=[has_perms("ccapp.change_callbackrequest")])
     def cancel(self, request, pk=None):
+        """Cancel: 404 for no such callback, 403 for one the user may not see, 409 once it is finished."""
         from ccapp.services import cancel_callback
 
-        callback = cancel_callback(callback_id=self.get_object().pk, by=request.user.get_username())
+        callback_id = int(pk) if str(pk).isdigit() and int(pk) < 2**31 else 0
+        callback = cancel_callback(callback_id=callback_id, user=request.user)
         return Response(self.get_serializer(callback).data)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ccapp import realtime
-from ccapp.errors import Conflict, DomainError, NotFound
+from ccapp.errors import Conflict, DomainError, NotFound, PermissionDenied
 from ccapp.hours import NeverOpen, calendar_for
 from ccapp.models import (
     Agent,
@@ -258,11 +258,20 @@ def finish_callback_attempt(
 
 
 @transaction.atomic
-def cancel_callback(*, callback_id: int, by: str = "", at: datetime | None = None) -> CallbackRequest:
-    """Cancel a pending or ringing callback; a ringing one is hung up by the worker that holds it."""
+def cancel_callback(
+    *, callback_id: int, user: Any | None, by: str = "", at: datetime | None = None
+) -> CallbackRequest:
+    """Cancel a pending or ringing callback; a ringing one is hung up by the worker that holds it.
+
+    `user` (None for the system) must hold `change_callbackrequest` and see the callback: a
+    supervisor any, an agent theirs and their queues' free ones (`selectors.visible_callbacks`).
+    """
     callback = CallbackRequest.objects.select_for_update().filter(pk=callback_id).first()
     if callback is None:
         raise NotFound(_("No such callback."), error_id="callback_not_found")
+    if user is not None:
+        _may_cancel(user, callback)
+        by = by or user.get_username()
     if callback.status not in (CallbackStatus.PENDING, CallbackStatus.IN_PROGRESS):
         raise Conflict(_("This callback is already finished."), error_id="callback_closed")
     ringing = callback.status == CallbackStatus.IN_PROGRESS
@@ -275,12 +284,28 @@ def cancel_callback(*, callback_id: int, by: str = "", at: datetime | None = Non
         )
     if callback.customer_id:
         _timeline(callback, str(CallbackResult.CANCELLED.label), data)
-    attempt_agent = Agent.objects.filter(current_call_id=callback.last_call_id).values_list("pk", flat=True)
-    _push(callback, callback.last_call_id or 0, {**data, "status": callback.status}, attempt_agent.first())
+    # The agent of a ringing attempt hears it too (a callback never tried has no attempt agent).
+    attempt_agent = (
+        Agent.objects.filter(current_call_id=callback.last_call_id).values_list("pk", flat=True).first()
+        if callback.last_call_id
+        else None
+    )
+    _push(callback, callback.last_call_id or 0, {**data, "status": callback.status}, attempt_agent)
     if ringing and callback.last_call_id:
         command = realtime.StasisCommand(command=CALLBACK_COMMAND, call_id=callback.last_call_id, args={})
         realtime.send_stasis_command_on_commit(command)
     return callback
+
+
+def _may_cancel(user: Any, callback: CallbackRequest) -> None:
+    from ccapp.selectors import visible_callbacks
+
+    if not user.has_perm("ccapp.change_callbackrequest"):
+        raise PermissionDenied(_("You may not cancel callbacks."), error_id="forbidden")
+    if not visible_callbacks(user).filter(pk=callback.pk).exists():
+        raise PermissionDenied(
+            _("This callback belongs to a colleague or another queue."), error_id="callback_not_yours"
+        )
 
 
 @transaction.atomic

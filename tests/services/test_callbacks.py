@@ -103,10 +103,10 @@ def test_it_cancels_a_pending_callback_and_refuses_a_finished_one(django_capture
     queue = make_queue()
     callback = services.request_callback(queue_id=queue.pk, number=NUMBER)
     with django_capture_on_commit_callbacks(execute=True):
-        done = services.cancel_callback(callback_id=callback.pk, by="sue")
+        done = services.cancel_callback(callback_id=callback.pk, user=None, by="sue")
     assert (done.status, done.result) == (CallbackStatus.CANCELLED, CallbackResult.CANCELLED)
     with pytest.raises(Conflict):
-        services.cancel_callback(callback_id=callback.pk)
+        services.cancel_callback(callback_id=callback.pk, user=None)
 
 
 def test_a_stopped_workers_attempt_is_pending_again() -> None:

@@ -249,7 +249,7 @@ async def test_given_a_ringing_callback_when_cancelled_then_the_legs_are_hung_up
     callback = await sync(request)(queue)
     await sim.wait_for(lambda: originated(sim))
     await wait_until(lambda: Agent.objects.filter(pk=agent.pk, state=AgentState.RINGING).exists())
-    await sync(services.cancel_callback)(callback_id=callback.pk, by="sue")
+    await sync(services.cancel_callback)(callback_id=callback.pk, user=None, by="sue")
     await wait_until(lambda: Call.objects.filter(direction="callback", ended_at__isnull=False).exists())
     assert [r for r in sim.requests if r.method == "DELETE" and r.path.startswith("/channels/cb-")]
     done = await sync(state_of)(callback.pk)
