@@ -26,7 +26,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from redis.exceptions import RedisError
 
 from ccapp import realtime, selectors_live
-from ccapp.desk import actions
+from ccapp.desk import actions, work
 from ccapp.desk.build import build_id
 from ccapp.desk.failures import failure_message
 from ccapp.desk.schema import DESK_ACTIONS, STASIS_COMMANDS, WALLBOARD_ACTIONS, Message, parse
@@ -257,7 +257,8 @@ class DeskConsumer(LiveConsumer):
             "kb_search": lambda: actions.kb_search(user, fields),
             "kb_suggest": lambda: actions.kb_suggest(agent_id, user, fields),
             "timeline": lambda: actions.timeline(user, fields),
-            "my_work": lambda: actions.my_work(agent_id, user),
+            "my_work": lambda: work.my_work(agent_id),
+            "cancel_callback": lambda: work.cancel_callback(agent_id, user, fields),
             "agents": lambda: actions.agents_list(agent_id),
         }
         return await database_sync_to_async(handlers[action])()

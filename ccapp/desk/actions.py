@@ -10,7 +10,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ccapp import realtime, selectors_live
-from ccapp.audio.access import audio_url
 from ccapp.desk import assist
 from ccapp.desk.failures import failure_message
 from ccapp.desk.schema import BadMessage
@@ -19,12 +18,9 @@ from ccapp.models import (
     Agent,
     AgentState,
     Call,
-    CallbackRequest,
-    CallbackStatus,
     IVRFlow,
     Queue,
     QueueMember,
-    Voicemail,
 )
 from ccapp.models.agents import endpoint_validator
 from ccapp.services import desk as desk_services
@@ -235,35 +231,6 @@ def timeline(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
 
     _may(user, "crm.view_customer")
     return {"items": [interaction_dict(i) for i in crm_timeline(fields["customer_id"])[:20]]}
-
-
-def my_work(agent_id: int, user: Any) -> dict[str, Any]:
-    callbacks = CallbackRequest.objects.filter(
-        agent_id=agent_id, status__in=(CallbackStatus.PENDING, CallbackStatus.IN_PROGRESS)
-    ).order_by("scheduled_for")[:20]
-    queue_ids = list(Agent.objects.get(pk=agent_id).memberships.values_list("queue_id", flat=True))
-    voicemails = Voicemail.objects.filter(handled_at__isnull=True, queue_id__in=queue_ids)[:20]
-    return {
-        "callbacks": [
-            {
-                "id": c.pk,
-                "number": c.number,
-                "when": c.scheduled_for and c.scheduled_for.isoformat(),
-                "note": c.note,
-            }
-            for c in callbacks
-        ],
-        "voicemails": [
-            {
-                "id": v.pk,
-                "caller": v.caller,
-                "at": v.created_at.isoformat(),
-                "seconds": round(v.duration_seconds),
-                "audio": audio_url(v),
-            }
-            for v in voicemails
-        ],
-    }
 
 
 def agents_list(agent_id: int) -> dict[str, Any]:

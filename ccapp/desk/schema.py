@@ -28,6 +28,7 @@ DESK_ACTIONS: dict[str, dict[str, tuple[type, bool]]] = {
     "kb_suggest": CALL,
     "timeline": {"customer_id": (int, True)},
     "my_work": {},
+    "cancel_callback": {"callback_id": (int, True)},
     "agents": {},
     "hold": CALL,
     "unhold": CALL,

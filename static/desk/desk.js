@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 
 const socket = new LiveSocket("/ws/desk/", {
   status: showStatus,
-  snapshot(data) { desk = data; render(); loadMyWork(); dialFromLink(); },
+  snapshot(data) { desk = data; render(); loadMyWork(); loadAgents(); dialFromLink(); },
   event(frame) {
     if (!desk) return;
     applyDeskFrame(desk, frame);
@@ -15,6 +15,8 @@ const socket = new LiveSocket("/ws/desk/", {
     // Saved notes say more about the caller's question: ask for suggestions again.
     if (frame.event === "call_updated" && frame.data.kind === "wrapup_saved" && desk.call) loadSuggestions(desk.call.call_id);
     if (frame.event === "call_updated") partyToast(frame.data.kind, frame.data.data || {});
+    // A callback of mine was tried, reached, retried or cancelled: "my callbacks" shows it.
+    if (frame.event === "call_updated" && frame.data.kind === "callback_result") loadMyWork();
     render();
   },
   error(frame) { toast(frame.message, "bad"); },
@@ -244,13 +246,35 @@ function loadTimeline(customerId) {
   });
 }
 
+const localTime = (iso) => (iso || "").slice(0, 16).replace("T", " ");
+
 function loadMyWork() {
   act("my_work").then((data) => {
     $("my-work").replaceChildren(
-      ...data.callbacks.map((c) => el("li", {}, "☎ ", el("a", { href: "#", "data-dial": c.number }, c.number), ` ${(c.when || "").slice(0, 16)} ${c.note}`)),
-      ...data.voicemails.map((v) => el("li", {}, "✉ ", el("a", { href: "#", "data-dial": v.caller }, v.caller), ` ${v.at.slice(0, 16)} (${v.seconds}s)`,
+      ...data.callbacks.map(callbackRow),
+      ...data.voicemails.map((v) => el("li", {}, "✉ ", el("a", { href: "#", "data-dial": v.caller }, v.caller), ` ${localTime(v.at)} (${v.seconds}s)`,
         ...(v.audio ? [el("audio", { controls: true, preload: "none", src: v.audio })] : []))));
   }, () => {});
+}
+
+// A callback: its status (and the last attempt's result), when it is due, the attempts, a cancel button while pending.
+function callbackRow(c) {
+  const status = el("span", { class: `badge${["failed", "cancelled"].includes(c.status) ? " warn" : ""}`, "data-status": c.status }, c.status_label);
+  const facts = [c.result && c.result !== c.status ? c.result_label : "", c.queue, localTime(c.next_attempt_at || c.when),
+    t("attempts", { n: c.attempts, max: c.max_attempts }), c.note].filter(Boolean).join(" · ");
+  const cancel = c.cancellable ? el("button", { type: "button", class: "small secondary", "data-cancel-callback": c.id }, t("cancel")) : "";
+  return el("li", { "data-callback": c.id }, "☎ ", el("a", { href: "#", "data-dial": c.number }, c.number), " ", status,
+    c.mine ? el("span", { class: "badge" }, t("mine")) : "", ` ${facts} `, cancel);
+}
+
+$("my-work").addEventListener("click", (event) => {
+  const button = event.target.closest("[data-cancel-callback]");
+  if (!button) return;
+  act("cancel_callback", { callback_id: Number(button.dataset.cancelCallback) }, t("callback_cancelled"), button)
+    .then(loadMyWork, loadMyWork);  // already finished elsewhere: the error is shown, the list catches up
+});
+
+function loadAgents() {
   act("agents").then((data) => {
     const options = () => data.agents.map((a) => el("option", { value: a.id }, `${a.name} · ${a.state_label}`));
     $("transfer-agent").replaceChildren(...options());
