@@ -20,12 +20,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from redis.exceptions import RedisError
 
-from ccapp import realtime, selectors_live
+from ccapp import clock, realtime, selectors_live
 from ccapp.desk import actions, work
 from ccapp.desk.build import build_id
 from ccapp.desk.failures import failure_message
@@ -49,6 +49,8 @@ RETRY_SECONDS = 0.05
 FORBIDDEN = 4403  # close code: authenticated socket refused (the page shows why)
 STALE = 4410  # close code: the page comes from an older deploy (it reloads)
 POP_EVENTS = frozenset({"call_offered", "call_answered", "call_joined"})
+# Longest sleep while waiting for midnight: a wall clock set forward or back is noticed within this.
+DAY_CHECK_SECONDS = 60.0
 
 
 def language_of(scope: dict[str, Any]) -> str:
@@ -87,8 +89,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.channel_name = await self.channel_layer.new_channel()
         self.channel_receive = self._resilient_receive
         self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+        self.day_watch: asyncio.Task[None] | None = None
+        try:
+            with contextlib.suppress(StopConsumer):
+                await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+        finally:
+            if self.day_watch is not None:
+                self.day_watch.cancel()
 
     async def _resilient_receive(self) -> dict[str, Any]:
         while True:
@@ -117,6 +124,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.send_snapshot()
+        self.day_watch = asyncio.create_task(self.watch_midnight())
 
     async def refuse(self, error_id: str, message: Any, code: int) -> None:
         """Say why the screen cannot be served, then close the socket with `code`."""
@@ -126,6 +134,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
+        if self.day_watch is not None:
+            self.day_watch.cancel()
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -140,13 +150,34 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         data = await database_sync_to_async(self.snapshot)()
         await self.send_json({"type": "snapshot", "id": request_id, "data": data})
 
+    async def watch_midnight(self) -> None:
+        """At the center's midnight, send the screen a fresh snapshot: today's figures start again.
+
+        Through the consumer's own channel, so the snapshot takes its turn after the frames already
+        waiting (the consumer handles one message at a time).
+        """
+        while True:
+            end = clock.today().end
+            while (left := (end - clock.now()).total_seconds()) > 0:
+                await asyncio.sleep(min(left, DAY_CHECK_SECONDS))
+            try:
+                await self.channel_layer.send(self.channel_name, {"type": "day.started"})
+            except RedisError:  # the screen keeps counting from the frames, stamped with the new day
+                log.warning("midnight snapshot not sent", exc_info=True)
+
+    async def day_started(self, message: dict[str, Any]) -> None:
+        """The center's day changed (see watch_midnight)."""
+        await self.send_snapshot()
+
     async def realtime_event(self, message: dict[str, Any]) -> None:
-        """A pushed event: relayed as a frame, stamped with the time it is relayed."""
+        """A pushed event: relayed as a frame, stamped with the time it is relayed and the center's day."""
+        at = clock.now()
         frame = {
             "type": "event",
             "event": message["event"],
             "data": message["data"],
-            "at": timezone.now().isoformat(),
+            "at": at.isoformat(),
+            "day": clock.day_of(at).date.isoformat(),
         }
         await self.enrich(frame)
         await self.send_json(frame)

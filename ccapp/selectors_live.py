@@ -13,14 +13,13 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.utils import timezone
-
+from ccapp import clock
 from ccapp.models import Agent, AgentState, AgentStateChange, Call, CallEvent, CallOutcome, Queue, QueueMember
 
 log = logging.getLogger(__name__)
 
 Snapshot = dict[str, Any]
-TIME_KEYS = frozenset({"since", "queued_at", "at"})
+TIME_KEYS = frozenset({"since", "queued_at", "at", "until"})
 # CallEvent kinds that switch a flag of the call on the agent's screen, and the flag they set.
 FLAG_EVENTS = {
     "hold": ("held", True),
@@ -44,9 +43,21 @@ PARTY_EVENTS = {
 }
 
 
-def start_of_today() -> dt.datetime:
-    """Local midnight: 'today' on the wallboard and the desk counters."""
-    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+def today_block(day: clock.Day) -> dict[str, Any]:
+    """Which day a screen's 'today' figures count, and when that day ends (the next snapshot is due)."""
+    return {"day": day.date.isoformat(), "until": _iso(day.end.astimezone(dt.UTC))}
+
+
+def _new_day(state: Snapshot, frame: dict[str, Any]) -> bool:
+    """A frame stamped with a later day than the screen counts: its 'today' figures start again.
+
+    The end of the new day is not known here; the consumer sends a fresh snapshot at midnight.
+    """
+    day = frame.get("day")
+    if not day or day <= state["today"]["day"]:
+        return False
+    state["today"] = {"day": day, "until": None}
+    return True
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -117,17 +128,24 @@ def desk_call(call_id: int, *, ringing: bool = False) -> dict[str, Any] | None:
     }
 
 
-def desk_counters(agent_id: int) -> dict[str, Any]:
-    """Today's calls taken, talk time and missed offers of one agent."""
-    today = start_of_today()
+def _within(field: str, day: clock.Day) -> dict[str, dt.datetime]:
+    """A lookup for `field` in `day`: from its midnight, up to (not including) the next one."""
+    return {f"{field}__gte": day.start, f"{field}__lt": day.end}
+
+
+def desk_counters(agent_id: int, day: clock.Day | None = None) -> dict[str, Any]:
+    """Calls taken, talk time and missed offers of one agent in the center's local day (default: today)."""
+    day = day or clock.today()
     taken = CallEvent.objects.filter(
-        kind__in=("answered", "transferred"), at__gte=today, data__agent=agent_id
+        kind__in=("answered", "transferred"), data__agent=agent_id, **_within("at", day)
     ).count()
     talk = sum(
-        Call.objects.filter(agent_id=agent_id, ended_at__gte=today).values_list("talk_seconds", flat=True)
+        Call.objects.filter(agent_id=agent_id, **_within("ended_at", day)).values_list(
+            "talk_seconds", flat=True
+        )
     )
-    missed = AgentStateChange.objects.filter(agent_id=agent_id, at__gte=today, reason="missed_call").count()
-    return {"calls": taken, "talk_seconds": round(talk, 1), "missed": missed}
+    missed = AgentStateChange.objects.filter(agent_id=agent_id, reason="missed_call", **_within("at", day))
+    return {"calls": taken, "talk_seconds": round(talk, 1), "missed": missed.count()}
 
 
 def desk_snapshot(agent_id: int) -> Snapshot:
@@ -138,7 +156,9 @@ def desk_snapshot(agent_id: int) -> Snapshot:
         for m in QueueMember.objects.filter(agent=agent).select_related("queue").order_by("queue__name")
     ]
     call_id = agent.current_call_id if agent.state in CALL_STATES else None
+    day = clock.today()
     return {
+        "today": today_block(day),
         "agent": {
             "id": agent.pk,
             "name": agent.user.get_full_name() or agent.user.get_username(),
@@ -149,15 +169,17 @@ def desk_snapshot(agent_id: int) -> Snapshot:
             "since": _iso(agent.state_since),
         },
         "queues": queues,
-        "counters": desk_counters(agent.pk),
+        "counters": desk_counters(agent.pk, day),
         "call": desk_call(call_id, ringing=agent.state == AgentState.RINGING) if call_id else None,
     }
 
 
 def apply_desk_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot:
-    """The desktop after one pushed frame (mirrors static/desk/desk.js)."""
+    """The desktop after one pushed frame (mirrors static/desk/live.js)."""
     state = copy.deepcopy(snapshot)
     name, data = frame.get("event"), frame.get("data", {})
+    if _new_day(state, frame):
+        state["counters"] = {"calls": 0, "talk_seconds": 0.0, "missed": 0}
     agent, counters, call = state["agent"], state["counters"], state["call"]
     if name == "agent_state_changed":
         agent.update(state=data["state"], reason=data["reason"], call_id=data["call_id"], since=frame["at"])
@@ -206,8 +228,9 @@ def _queue_row(queue: Queue) -> dict[str, Any]:
 def wallboard_snapshot() -> Snapshot:
     """Queues with today's figures, agents with their states, live calls (keys are strings, as in JSON)."""
     queues = {str(q.pk): _queue_row(q) for q in Queue.objects.filter(active=True)}
-    today = start_of_today()
-    rows = Call.objects.filter(queue_id__in=[int(k) for k in queues], queued_at__gte=today).values(
+    day = clock.today()
+    # Today's figures count the calls queued today (in the queue they are in now).
+    rows = Call.objects.filter(queue_id__in=[int(k) for k in queues], **_within("queued_at", day)).values(
         "queue_id", "queued_at", "answered_at", "outcome"
     )
     for row in rows:
@@ -246,17 +269,26 @@ def wallboard_snapshot() -> Snapshot:
             "answered": c.answered_at is not None,
             "vip": c.vip,
             "queued_at": _iso(c.queued_at),
+            "queued_day": clock.day_of(c.queued_at).date.isoformat() if c.queued_at else None,
         }
-        for c in Call.objects.filter(ended_at__isnull=True, arrived_at__gte=today - dt.timedelta(days=1))
+        for c in Call.objects.filter(ended_at__isnull=True, arrived_at__gte=day.start - dt.timedelta(days=1))
     }
-    return {"queues": queues, "agents": agents, "calls": calls}
+    return {"today": today_block(day), "queues": queues, "agents": agents, "calls": calls}
+
+
+def _counted_today(state: Snapshot, call: dict[str, Any] | None) -> bool:
+    """Whether a call is in today's figures: queued (in its queue) on the day the screen counts."""
+    return bool(call) and call.get("queued_day") == state["today"]["day"]
 
 
 def apply_wallboard_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot:
-    """The wallboard after one pushed frame (mirrors static/desk/wallboard.js)."""
+    """The wallboard after one pushed frame (mirrors static/desk/live.js)."""
     state = copy.deepcopy(snapshot)
     name, data = frame.get("event"), frame.get("data", {})
     queues, calls = state["queues"], state["calls"]
+    if _new_day(state, frame):
+        for queue in queues.values():
+            queue.update(offered=0, answered=0, abandoned=0, answered_in_sl=0, wait_sum=0.0)
     key = str(data.get("call_id"))
     if name == "call_started":
         calls[key] = {
@@ -266,6 +298,7 @@ def apply_wallboard_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot
             "answered": False,
             "vip": data["vip"],
             "queued_at": None,
+            "queued_day": None,
         }
     elif name == "call_queued":
         call = calls.setdefault(
@@ -273,11 +306,11 @@ def apply_wallboard_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot
         )
         previous = call.get("queue_id")
         if previous != data["queue_id"]:
-            if previous is not None and str(previous) in queues:
+            if str(previous) in queues and _counted_today(state, call):
                 queues[str(previous)]["offered"] -= 1  # moved: today's figures count it in its new queue
             if str(data["queue_id"]) in queues:
                 queues[str(data["queue_id"])]["offered"] += 1
-            call.update(queue_id=data["queue_id"], queued_at=frame["at"])
+            call.update(queue_id=data["queue_id"], queued_at=frame["at"], queued_day=state["today"]["day"])
     elif name == "call_answered":
         # A transferred caller's new Call is first seen here (it has no call_started of its own).
         customer = data.get("customer") or {}
@@ -289,19 +322,20 @@ def apply_wallboard_frame(snapshot: Snapshot, frame: dict[str, Any]) -> Snapshot
                 "queue_id": data["queue_id"],
                 "vip": bool(customer.get("vip_level")),
                 "queued_at": None,
+                "queued_day": None,
             },
         )
         call["answered"] = True
         # Only a call that waited in the queue counts in its figures (a transferred caller keeps the
         # queue for the wrap-up without being queued again).
-        queue = queues.get(str(data["queue_id"])) if call.get("queued_at") else None
+        queue = queues.get(str(data["queue_id"])) if _counted_today(state, call) else None
         if queue is not None:
             queue["answered"] += 1
             queue["wait_sum"] = round(queue["wait_sum"] + data["wait_seconds"], 3)
             queue["answered_in_sl"] += int(data["wait_seconds"] <= queue["sl_target_seconds"])
     elif name == "call_ended":
-        calls.pop(key, None)
-        queue = queues.get(str(data["queue_id"]))
+        call = calls.pop(key, None)
+        queue = queues.get(str(data["queue_id"])) if _counted_today(state, call) else None
         if queue is not None and data["outcome"] == CallOutcome.ABANDONED_QUEUE:
             queue["abandoned"] += 1
     elif name == "agent_state_changed" and str(data["agent_id"]) in state["agents"]:

@@ -21,8 +21,19 @@ function t(key, values) {
   return text;
 }
 
+/* A frame stamped with a later day of the center than the screen counts: "today" starts again (the
+   server sends a fresh snapshot at midnight, which also says when the new day ends). */
+function newDay(state, frame) {
+  if (!frame.day || frame.day <= state.today.day) return false;
+  state.today = { day: frame.day, until: null };
+  return true;
+}
+
+function countedToday(state, call) { return !!call && call.queued_day === state.today.day; }
+
 function applyDeskFrame(state, frame) {
   const data = frame.data || {};
+  if (newDay(state, frame)) state.counters = { calls: 0, talk_seconds: 0, missed: 0 };
   const agent = state.agent, counters = state.counters;
   if (frame.event === "agent_state_changed") {
     Object.assign(agent, { state: data.state, reason: data.reason, call_id: data.call_id, since: frame.at });
@@ -45,30 +56,34 @@ function applyDeskFrame(state, frame) {
 
 function applyWallboardFrame(state, frame) {
   const data = frame.data || {}, queues = state.queues, calls = state.calls, key = String(data.call_id);
+  if (newDay(state, frame)) {
+    for (const queue of Object.values(queues)) Object.assign(queue, { offered: 0, answered: 0, abandoned: 0, answered_in_sl: 0, wait_sum: 0 });
+  }
   if (frame.event === "call_started") {
-    calls[key] = { id: data.call_id, caller: data.caller, queue_id: null, answered: false, vip: data.vip, queued_at: null };
+    calls[key] = { id: data.call_id, caller: data.caller, queue_id: null, answered: false, vip: data.vip, queued_at: null, queued_day: null };
   } else if (frame.event === "call_queued") {
     calls[key] = calls[key] || { id: data.call_id, caller: data.caller, answered: false, vip: data.vip };
     const call = calls[key], previous = call.queue_id;
     if (previous !== data.queue_id) {
-      if (previous !== null && previous !== undefined && queues[previous]) queues[previous].offered -= 1;
+      // Today's figures count a call queued today, in the queue it is in now.
+      if (queues[previous] && countedToday(state, call)) queues[previous].offered -= 1;
       if (queues[data.queue_id]) queues[data.queue_id].offered += 1;
-      call.queue_id = data.queue_id; call.queued_at = frame.at;
+      Object.assign(call, { queue_id: data.queue_id, queued_at: frame.at, queued_day: state.today.day });
     }
   } else if (frame.event === "call_answered") {
     const customer = data.customer || {};
-    calls[key] = calls[key] || { id: data.call_id, caller: data.caller, queue_id: data.queue_id, vip: !!customer.vip_level, queued_at: null };
+    calls[key] = calls[key] || { id: data.call_id, caller: data.caller, queue_id: data.queue_id, vip: !!customer.vip_level, queued_at: null, queued_day: null };
     calls[key].answered = true;
-    // Only a call that waited in the queue counts in its figures (not a transferred caller).
-    const queue = calls[key].queued_at ? queues[data.queue_id] : null;
+    // Only a call that waited in the queue today counts in its figures (not a transferred caller).
+    const queue = countedToday(state, calls[key]) ? queues[data.queue_id] : null;
     if (queue) {
       queue.answered += 1;
       queue.wait_sum = Math.round((queue.wait_sum + data.wait_seconds) * 1000) / 1000;
       if (data.wait_seconds <= queue.sl_target_seconds) queue.answered_in_sl += 1;
     }
   } else if (frame.event === "call_ended") {
+    const queue = countedToday(state, calls[key]) ? queues[data.queue_id] : null;
     delete calls[key];
-    const queue = queues[data.queue_id];
     if (queue && data.outcome === "abandoned_queue") queue.abandoned += 1;
   } else if (frame.event === "agent_state_changed" && state.agents[data.agent_id]) {
     const inCall = CALL_STATES.includes(data.state);

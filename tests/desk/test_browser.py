@@ -49,7 +49,8 @@ pytestmark = [
 ]
 
 
-def browser(base: str, user: Any) -> Any:
+def chromium() -> Any:
+    """A headless Chromium driven by selenium."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -57,7 +58,11 @@ def browser(base: str, user: Any) -> Any:
     options.binary_location = CHROMIUM
     for arg in CHROMIUM_ARGS:
         options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    return webdriver.Chrome(options=options, service=Service(DRIVER))
+
+
+def browser(base: str, user: Any) -> Any:
+    driver = chromium()
     driver.get(f"{base}/healthz")
     name, value = session_cookie(user).split("=", 1)
     driver.add_cookie({"name": name, "value": value, "path": "/"})
