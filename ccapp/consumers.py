@@ -26,7 +26,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from redis.exceptions import RedisError
 
 from ccapp import clock, realtime, selectors_live
-from ccapp.desk import actions, work
+from ccapp.desk import actions, assist, work
 from ccapp.desk.build import build_id
 from ccapp.desk.failures import failure_message
 from ccapp.desk.schema import DESK_ACTIONS, STASIS_COMMANDS, WALLBOARD_ACTIONS, Message, parse
@@ -243,6 +243,12 @@ class DeskConsumer(LiveConsumer):
     """One agent's desktop: their state, their calls, their screen pops, their call commands."""
 
     actions = DESK_ACTIONS
+
+    async def connect(self) -> None:
+        await super().connect()
+        if self.joined:
+            # The first suggestions of a fresh process should not be full text only.
+            assist.warm_up()  # starts a thread at most: the socket does not wait
 
     def allowed_groups(self) -> list[str] | None:
         agent = actions.agent_of(self.scope["user"])

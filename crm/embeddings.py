@@ -23,6 +23,17 @@ def _model():
     return USE(threads=1)
 
 
+def load() -> None:
+    """Load the model now (about a second in a fresh process) instead of at the first encode."""
+    with _lock:
+        _model()
+
+
+def loaded() -> bool:
+    """Whether this process holds the model already (encoding costs milliseconds)."""
+    return _model.cache_info().currsize > 0
+
+
 def encode(texts: list[str], *, cache: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Embeddings of texts as a float32 (n, 512) array of unit vectors (each distinct text encoded once)."""
     if not texts:

@@ -34,12 +34,16 @@ def call_context(call: Call) -> list[str]:
 
 
 def articles(query: str) -> list[dict[str, Any]]:
-    """Published articles for a question, best first (full text only: the web process loads no encoder)."""
+    """Published articles for a question, best first: the knowledge base's fused search.
+
+    Full text and embeddings, as in the knowledge base's own search box; the agent never waits for
+    the vectors to load: a process that has not loaded them yet answers from full text meanwhile.
+    """
     from crm.kb.search import search_articles
     from crm.models import ArticleAudience
 
     rows = []
-    for hit in search_articles(query, limit=RESULTS, methods=("lexical",)):
+    for hit in search_articles(query, limit=RESULTS, wait_for_vectors=False):
         article = hit.article
         internal = article.audience == ArticleAudience.INTERNAL
         # The help center shows public articles only; agents read internal ones in the admin.
@@ -51,6 +55,13 @@ def articles(query: str) -> list[dict[str, Any]]:
         row = {"title": article.title, "slug": article.slug, "snippet": hit.snippet}
         rows.append({**row, "internal": internal, "url": url})
     return rows
+
+
+def warm_up() -> None:
+    """Start loading the knowledge base's vectors in the background (a desk opened: calls will come)."""
+    from crm.kb.search import warm_up as load_vectors
+
+    load_vectors()
 
 
 def suggestions(call: Call) -> dict[str, Any]:

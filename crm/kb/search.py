@@ -5,12 +5,19 @@ are corrected against the articles' vocabulary (pg_trgm), and the bilingual glos
 language's terms; candidates are limited before ranking (see _match). Semantic: multilingual USE v3
 embeddings against the process's vector index (crm.kb.vectors), computed on a worker thread while
 PostgreSQL answers the full-text query. The two rankings are fused by reciprocal-rank fusion.
+
+The encoder and the vectors load at the first semantic search of a process (seconds with a large
+knowledge base). A caller that must not wait for that (the agent's desk) passes
+`wait_for_vectors=False`: until they are in memory it gets full text only, and they load in the
+background (`warm_up`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +51,7 @@ EXPANSION_WEIGHT = 0.5
 _ASCII = re.compile(r"[a-z]{4,24}", re.IGNORECASE)
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 _stats: dict[str, tuple[float, tuple[dict[str, float], float]]] = {}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -249,6 +257,37 @@ def semantic_job(query: str, filters: Filters) -> Callable[[], list[int]]:
     return rank
 
 
+def semantic_ready() -> bool:
+    """Whether a semantic search loads nothing first: the encoder and this database's vectors are held."""
+    return embeddings.loaded() and _index.holds(connection.settings_dict["NAME"])
+
+
+def load_semantic() -> None:
+    """Load the encoder and this database's article vectors now."""
+    embeddings.load()
+    _index.current()
+
+
+_loading = threading.Lock()
+
+
+def warm_up() -> None:
+    """Load what semantic search needs on a background thread, unless it is in memory or loading."""
+    if semantic_ready() or not _loading.acquire(blocking=False):
+        return
+    threading.Thread(target=_load_in_background, name="kb-warm-up", daemon=True).start()
+
+
+def _load_in_background() -> None:
+    try:
+        load_semantic()
+    except Exception:  # searches go on with full text, and the next one tries again
+        log.exception("loading the knowledge base's vectors failed")
+    finally:
+        connection.close()  # this thread's own connection
+        _loading.release()
+
+
 def semantic_ranking(query: str, filters: Filters) -> list[int]:
     """Article ids by cosine similarity of their embeddings to the query's, best first."""
     return semantic_job(query, filters)()
@@ -269,12 +308,20 @@ def search_articles(
     filters: Filters | None = None,
     limit: int = 10,
     methods: tuple[str, ...] = ("lexical", "semantic"),
+    wait_for_vectors: bool = True,
 ) -> list[ArticleHit]:
-    """Articles for a question in Chinese or English, best first, with highlighted snippets."""
+    """Articles for a question in Chinese or English, best first, with highlighted snippets.
+
+    `wait_for_vectors=False`: while the process has not loaded the encoder and the vectors, search
+    full text only and have them loaded in the background.
+    """
     filters = filters or Filters()
     query = (query or "")[:MAX_QUERY_CHARS].strip()
     if not _HAS_WORD.search(query):
         return []
+    if "semantic" in methods and not wait_for_vectors and not semantic_ready():
+        warm_up()
+        methods = tuple(m for m in methods if m != "semantic")
     fixed = corrections(query) if "lexical" in methods else {}
     words = segment(query, limit=MAX_WORDS)
     words += [stem(w) for w in fixed.values()]

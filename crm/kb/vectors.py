@@ -186,6 +186,11 @@ class VectorIndex:
         self.fitted = 0
         self.lock = threading.Lock()
 
+    def holds(self, database: str) -> bool:
+        """Whether the index has loaded the vectors of `database` (later searches fetch what changed)."""
+        key = self.key
+        return key is not None and key[0] == database
+
     def current(self) -> Snapshot:
         """The snapshot for the database's current version (one primary-key read when nothing changed)."""
         with connection.cursor() as cursor:

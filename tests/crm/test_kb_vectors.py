@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from django.db import connection, transaction
@@ -68,6 +70,30 @@ def test_it_sees_this_transactions_unsaved_articles_but_does_not_keep_them():
     assert article.pk in _ids("退款多久到账")
     # The process's snapshot stays at committed data: this test's transaction will roll back.
     assert vectors.index.key == before and article.pk not in vectors.index.snapshot.ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_that_must_not_wait_answers_from_full_text_while_the_vectors_load(monkeypatch):
+    from crm.kb import search
+
+    save_article(
+        title="Cancelling a subscription",
+        body="<p>Subscriptions can be stopped any time from the account page.</p>",
+        language="en",
+        status="published",
+    )
+    monkeypatch.setattr(search, "_index", vectors.VectorIndex())  # a fresh process
+    question = "She no longer wishes to pay every month for the membership."
+    assert not search.semantic_ready()
+    assert search_articles(question, wait_for_vectors=False) == []  # shares no word with the article
+    for _ in range(100):
+        if search.semantic_ready():
+            break
+        time.sleep(0.05)
+    hits = search_articles(question, wait_for_vectors=False)
+    assert [(h.article.title, h.semantic_rank, h.lexical_rank) for h in hits] == [
+        ("Cancelling a subscription", 1, None)
+    ]
 
 
 def _rows(vectors_: np.ndarray, **columns) -> list[tuple]:
