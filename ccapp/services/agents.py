@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ccapp import realtime
 from ccapp.errors import NotFound
-from ccapp.models import Agent, AgentState, AgentStateChange, Call, CallEvent, PauseCode
+from ccapp.models import Agent, AgentState, AgentStateChange, Call, CallEvent, PauseCode, Queue
 from ccapp.services import rows
 
 MISSED_CALL = "missed_call"
@@ -18,6 +18,10 @@ WRAPUP_AWAITS_DISPOSITION = "wrapup_awaits_disposition"  # the wrap-up time ende
 IDLE_STATES = (AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP, AgentState.DND)
 # States in which an agent is tied to a call (current_call is kept).
 CALL_STATES = frozenset({AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP})
+AWAITS_DISPOSITION_SQL = (
+    f"SELECT 1 FROM {Call._meta.db_table} c JOIN {Queue._meta.db_table} q ON q.id = c.queue_id "
+    "WHERE c.id = %s AND q.require_disposition AND c.disposition_id IS NULL"
+)
 
 
 def change_agent_state(
@@ -92,6 +96,13 @@ def claim_agent(
     `skip_locked` makes a second worker skip an agent another worker is claiming right now, so no
     agent is ever offered two calls.
     """
+    return claim_ready_agent(call_id=call_id, agent_ids=agent_ids, any_idle_state=any_idle_state, at=at)
+
+
+def claim_ready_agent(
+    *, call_id: int, agent_ids: Sequence[int], any_idle_state: bool = False, at: datetime | None = None
+) -> Agent | None:
+    """`claim_agent` inside the caller's transaction."""
     if not agent_ids:
         return None
     states = IDLE_STATES if any_idle_state else (AgentState.READY,)
@@ -149,7 +160,10 @@ def end_wrapup(*, agent_id: int, call_id: int, at: datetime | None = None) -> Ag
     agent = rows.locked(Agent, agent_id)
     if agent.state != AgentState.WRAP_UP or agent.current_call_id != call_id:
         return None
-    if Call.objects.filter(pk=call_id, queue__require_disposition=True, disposition__isnull=True).exists():
-        CallEvent.objects.create(call_id=call_id, kind=WRAPUP_AWAITS_DISPOSITION, at=at or timezone.now())
+    with connection.cursor() as cursor:  # raw: this runs after every answered call
+        cursor.execute(AWAITS_DISPOSITION_SQL, [call_id])
+        awaits_disposition = cursor.fetchone() is not None
+    if awaits_disposition:
+        rows.add(CallEvent(call_id=call_id, kind=WRAPUP_AWAITS_DISPOSITION, at=at or timezone.now()))
         return None
     return change_agent_state(agent, AgentState.READY, reason="wrapup_over", at=at)

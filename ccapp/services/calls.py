@@ -15,8 +15,9 @@ from ccapp.errors import Conflict
 from ccapp.models import Agent, AgentState, Call, CallDirection, CallEvent, CallOutcome, InboundRoute, Queue
 from ccapp.phones import normalize
 from ccapp.services import rows
-from ccapp.services.agents import change_agent_state
+from ccapp.services.agents import change_agent_state, claim_ready_agent
 from ccapp.services.customers import CallerInfo, call_to_timeline, customer_card, find_customer
+from ccapp.services.media import register_recording
 
 log = logging.getLogger(__name__)
 
@@ -114,16 +115,34 @@ def start_transferred_call(
     return call
 
 
+# Steps of a call's timeline that the worker carries to its next write: (kind, data, at).
+Carried = Sequence[tuple[str, dict[str, Any], datetime]]
+
+
 @transaction.atomic
-def append_call_event(*, call_id: int, kind: str, data: dict[str, Any] | None = None, at=None) -> CallEvent:
-    """Append one step to a call's timeline."""
+def append_call_event(
+    *, call_id: int, kind: str, data: dict[str, Any] | None = None, at=None, carried: Carried = ()
+) -> CallEvent:
+    """Append one step to a call's timeline (after the `carried` steps noted before it)."""
+    _add_carried(call_id, carried)
     return rows.add(CallEvent(call_id=call_id, kind=kind, data=data or {}, at=_now(at)))
 
 
+def _add_carried(call_id: int, carried: Carried) -> None:
+    for kind, data, at in carried:
+        rows.add(CallEvent(call_id=call_id, kind=kind, data=data, at=at))
+
+
 @transaction.atomic
-def record_ivr_exit(
+def record_ivr_exit(*, call_id: int, carried: Carried = (), **exit_: Any) -> Call:
+    """Store what the caller did in the IVR (path, digits, variables) and how they left it."""
+    _add_carried(call_id, carried)
+    return _ivr_exit(_locked_call(call_id), **exit_)
+
+
+def _ivr_exit(
+    call: Call,
     *,
-    call_id: int,
     path: list[str],
     digits: dict[str, str],
     variables: dict[str, Any],
@@ -134,8 +153,6 @@ def record_ivr_exit(
     flow_version: int | None = None,
     at: datetime | None = None,
 ) -> Call:
-    """Store what the caller did in the IVR (path, digits, variables) and how they left it."""
-    call = _locked_call(call_id)
     call.ivr_path = list(call.ivr_path or []) + list(path)
     call.ivr_digits = {**(call.ivr_digits or {}), **digits}
     call.variables = {**(call.variables or {}), **_jsonable(variables)}
@@ -159,10 +176,14 @@ def record_ivr_exit(
     return call
 
 
-def save_ivr_checkpoint(*, call_id: int, checkpoint: dict[str, Any]) -> None:
+@transaction.atomic
+def save_ivr_checkpoint(*, call_id: int, checkpoint: dict[str, Any], carried: Carried = ()) -> None:
     """Remember where a caller inside an IVR flow is, so a restarted worker can resume them there."""
     checkpoint = {**checkpoint, "variables": _jsonable(dict(checkpoint.get("variables") or {}))}
-    Call.objects.filter(pk=call_id, ended_at__isnull=True).update(ivr_checkpoint=checkpoint)
+    _add_carried(call_id, carried)
+    value = Call._meta.get_field("ivr_checkpoint").get_db_prep_save(checkpoint, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(SAVE_CHECKPOINT_SQL, [value, call_id])
 
 
 def _jsonable(variables: dict[str, Any]) -> dict[str, Any]:
@@ -174,11 +195,26 @@ def _jsonable(variables: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def enqueue_call(
-    *, call_id: int, queue_id: int, priority: int | None = None, at: datetime | None = None
+    *,
+    call_id: int,
+    queue_id: int,
+    priority: int | None = None,
+    at: datetime | None = None,
+    ivr_exit: dict[str, Any] | None = None,
+    carried: Carried = (),
 ) -> Call:
-    """Put a call in a queue; a call sent back (missed offer) keeps its original place in line."""
+    """Put a call in a queue; a call sent back (missed offer) keeps its original place in line.
+
+    `ivr_exit`: the IVR exit that sends the call here (`record_ivr_exit`'s fields), stored with it.
+    """
+    _add_carried(call_id, carried)
     call = _locked_call(call_id)
-    queue = Queue.objects.get(pk=queue_id)
+    if ivr_exit is not None:
+        _ivr_exit(call, **ivr_exit)
+    found = rows.find(Queue, id=queue_id)
+    if not found:
+        raise Queue.DoesNotExist(f"Queue {queue_id} does not exist")
+    queue = found[0]
     first_time = call.queued_at is None or call.queue_id != queue_id
     if first_time:
         call.queued_at = _now(at)
@@ -198,11 +234,25 @@ def enqueue_call(
 @transaction.atomic
 def offer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> Call:
     """Record that an agent's phone rings for this call (the agent was claimed before)."""
+    return _record_offer(call_id, agent_id, _now(at))
+
+
+@transaction.atomic
+def claim_and_offer(*, call_id: int, agent_id: int, at: datetime | None = None) -> Agent | None:
+    """Claim a ready agent for a call and record the offer in one transaction (the ACD's claim)."""
+    when = _now(at)
+    agent = claim_ready_agent(call_id=call_id, agent_ids=[agent_id], at=when)
+    if agent is not None:
+        _record_offer(call_id, agent_id, when)
+    return agent
+
+
+def _record_offer(call_id: int, agent_id: int, when: datetime) -> Call:
     call = _locked_call(call_id)
     if call.offered_at is None:
-        call.offered_at = _now(at)
+        call.offered_at = when
         rows.save_fields(call, "offered_at")
-    rows.add(CallEvent(call=call, kind="offered", at=_now(at), data={"agent": agent_id}))
+    rows.add(CallEvent(call=call, kind="offered", at=when, data={"agent": agent_id}))
     realtime.publish(
         [realtime.agent_group(agent_id)],
         realtime.CallOffered(call.pk, agent_id, call.queue_id, call.caller or call.caller_raw),
@@ -211,8 +261,19 @@ def offer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> Ca
 
 
 @transaction.atomic
-def answer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> Call:
-    """The agent answered and is bridged: agent on call, screen pop pushed after commit."""
+def answer_call(
+    *,
+    call_id: int,
+    agent_id: int,
+    recording: str = "",
+    legs: Sequence[str] = (),
+    at: datetime | None = None,
+) -> Call:
+    """The agent answered and is bridged: agent on call, screen pop pushed after commit.
+
+    `recording`: the name of the recording the worker starts next on the call's bridge (with its
+    `legs`), registered in the same transaction.
+    """
     call = _locked_call(call_id)
     if call.ended_at is not None:
         raise Conflict("The caller already hung up.", error_id="call_ended")
@@ -224,6 +285,8 @@ def answer_call(*, call_id: int, agent_id: int, at: datetime | None = None) -> C
     change_agent_state(agent, AgentState.ON_CALL, call=call, at=when)
     wait = (when - call.queued_at).total_seconds() if call.queued_at else 0.0
     rows.add(CallEvent(call=call, kind="answered", at=when, data={"agent": agent_id, "wait": round(wait, 3)}))
+    if recording:
+        register_recording(call_id=call.pk, name=recording, legs=list(legs), at=when)
     card, history = customer_card(call)
     pop = realtime.CallAnswered(
         call_id=call.pk,
@@ -248,11 +311,13 @@ def finish_call(
     outcome: str | None = None,
     keep_agents: Sequence[int] = (),
     at: datetime | None = None,
+    carried: Carried = (),
 ) -> Call:
     """Close a call: outcome and wait/talk/hold seconds; frees its agents (but `keep_agents`). Idempotent.
 
     `keep_agents`: agents still talking after the caller left (a conference); freed when they hang up.
     """
+    _add_carried(call_id, carried)
     call = _locked_call(call_id)
     if call.ended_at is not None:
         return call
@@ -299,6 +364,9 @@ def _derived_outcome(call: Call) -> str:
     return CallOutcome.ABANDONED_IVR
 
 
+SAVE_CHECKPOINT_SQL = (
+    f"UPDATE {Call._meta.db_table} SET ivr_checkpoint = %s WHERE id = %s AND ended_at IS NULL"
+)
 HOLD_EVENTS_SQL = (
     f"SELECT kind, at FROM {CallEvent._meta.db_table} "
     "WHERE call_id = %s AND kind IN ('hold', 'unhold') ORDER BY at, id"

@@ -14,6 +14,7 @@ from ccapp import notify, realtime
 from ccapp.audio.access import audio_url
 from ccapp.errors import DomainError
 from ccapp.models import Call, CallbackRequest, CallEvent, CallOutcome, FileState, Recording, Voicemail
+from ccapp.services import rows
 from ccapp.services.callbacks import request_callback
 from ccapp.services.customers import voicemail_to_timeline
 
@@ -24,14 +25,32 @@ VOICEMAIL_NOTIFIED = "voicemail_notified"  # the call's event that says the owne
 @transaction.atomic
 def save_recording(*, call_id: int, name: str, legs: list[str], at: datetime | None = None) -> Recording:
     """Register a recording that just started on a call (idempotent by name); its audio stays on Asterisk."""
-    recording, created = Recording.objects.get_or_create(
-        name=name, defaults={"call_id": call_id, "legs": legs, "started_at": at or timezone.now()}
-    )
-    if created:
-        CallEvent.objects.create(
-            call_id=call_id, kind="recording_started", at=recording.started_at, data={"name": name}
-        )
+    return register_recording(call_id=call_id, name=name, legs=legs, at=at or timezone.now())
+
+
+def register_recording(*, call_id: int, name: str, legs: list[str], at: datetime) -> Recording:
+    """`save_recording` inside the caller's transaction (the worker registers it as the agent answers)."""
+    found = rows.find(Recording, name=name)
+    if found:
+        return found[0]
+    recording = rows.add(Recording(call_id=call_id, name=name, legs=legs, started_at=at))
+    rows.add(CallEvent(call_id=call_id, kind="recording_started", at=at, data={"name": name}))
     return recording
+
+
+@transaction.atomic
+def recording_not_started(*, name: str, error: str) -> None:
+    """Asterisk refused to start a registered recording: no audio will come, the timeline says why."""
+    found = rows.find(Recording, name=name, lock=True)
+    if not found or found[0].ended_at is not None:
+        return
+    recording = found[0]
+    recording.ended_at = timezone.now()
+    recording.state = "failed"
+    recording.file_state, recording.fetch_error = FileState.FAILED, error[:255]
+    rows.save_fields(recording, "ended_at", "state", "file_state", "fetch_error")
+    data = {"name": name, "error": error}
+    rows.add(CallEvent(call_id=recording.call_id, kind="recording_failed", at=recording.ended_at, data=data))
 
 
 @transaction.atomic
@@ -39,7 +58,8 @@ def finish_recording(
     *, name: str, duration_seconds: float, state: str = "done", at: datetime | None = None
 ) -> Recording | None:
     """Close a recording when Asterisk reports it finished, and queue the copy of its audio."""
-    recording = Recording.objects.select_for_update().filter(name=name).first()
+    found = rows.find(Recording, name=name, lock=True)
+    recording = found[0] if found else None
     if recording is None or recording.ended_at is not None:
         return recording
     recording.ended_at = at or timezone.now()
@@ -51,12 +71,14 @@ def finish_recording(
         # RecordingFailed: Asterisk wrote no file, there is nothing to copy.
         recording.file_state, recording.fetch_error = FileState.FAILED, "recording failed on Asterisk"
         fields += ["file_state", "fetch_error"]
-    recording.save(update_fields=fields)
-    CallEvent.objects.create(
-        call_id=recording.call_id,
-        kind="recording_finished",
-        at=recording.ended_at,
-        data={"name": name, "duration": duration_seconds, "state": state},
+    rows.save_fields(recording, *fields)
+    rows.add(
+        CallEvent(
+            call_id=recording.call_id,
+            kind="recording_finished",
+            at=recording.ended_at,
+            data={"name": name, "duration": duration_seconds, "state": state},
+        )
     )
     if state != "failed":
         from ccapp.tasks import fetch_recording

@@ -151,7 +151,13 @@ class StasisApp(
 
     async def event(self, session: CallSession, kind: str, **data: Any) -> None:
         if session.call_id:
-            await db.run(services.append_call_event, call_id=session.call_id, kind=kind, data=data)
+            await db.run(
+                services.append_call_event,
+                call_id=session.call_id,
+                kind=kind,
+                data=data,
+                carried=session.take_carried(),
+            )
 
     async def play(
         self, session: CallSession, media: list[str], *, engine_id: str = "", then: str = ""
@@ -252,7 +258,8 @@ class StasisApp(
             await self.event(session, "unknown_dnis", dnis=dnis)
             await self.failover(session, "unknown_dnis")
         elif session.route.flow_graph is not None:
-            await self.event(session, "hours", answer=session.route.hours.get("", "open"))
+            # Written with the IVR's first checkpoint (or its exit), not in a transaction of its own.
+            session.carry("hours", answer=session.route.hours.get("", "open"))
             await self.start_ivr(session, session.route.flow_graph, flow=session.route.flow_code)
         else:
             await self.enter_queue(session, session.route.queue_id)
@@ -304,7 +311,11 @@ class StasisApp(
             if previous_phase == "survey":
                 outcome = CallOutcome.ANSWERED
             await db.run(
-                services.finish_call, call_id=session.call_id, outcome=outcome, keep_agents=talking_on
+                services.finish_call,
+                call_id=session.call_id,
+                outcome=outcome,
+                keep_agents=talking_on,
+                carried=session.take_carried(),
             )
             for agent_id in set(session.offers.values()):
                 await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)

@@ -307,7 +307,8 @@ def _claim(item: Waiting, agent_ids: list[int], claims: Claims, node: str) -> tu
         return ([] if why == "callback" else agent_ids[:1]), why != "agent"
     claimed = []
     for agent_id in agent_ids:
-        agent = services.claim_agent(call_id=item.call_id, agent_ids=[agent_id])
+        # The offer is recorded with the claim: the worker then rings without another transaction.
+        agent = services.claim_and_offer(call_id=item.call_id, agent_id=agent_id)
         if agent is not None:
             claimed.append(agent_id)
             claims.endpoints[agent_id] = agent.endpoint

@@ -190,7 +190,12 @@ class IvrMixin:
             "variables": dict(command.variables),
             "language": command.language,
         }
-        await db.run(services.save_ivr_checkpoint, call_id=session.call_id, checkpoint=checkpoint)
+        await db.run(
+            services.save_ivr_checkpoint,
+            call_id=session.call_id,
+            checkpoint=checkpoint,
+            carried=session.take_carried(),
+        )
 
     async def ivr_exit(self, session: CallSession, exit_: m.Exit) -> None:
         state = session.ivr
@@ -200,31 +205,43 @@ class IvrMixin:
             if exit_.kind != "abandoned":
                 await self.quietly(self.ari.hangup(session.channel_id))
             return
-        await db.run(
-            services.record_ivr_exit,
-            call_id=session.call_id,
-            path=list(state.path),
-            digits=dict(state.digits),
-            variables=dict(state.variables),
-            language=state.language,
-            exit_kind=exit_.kind,
-            target=exit_.target,
-            reason=exit_.reason,
-            flow_version=session.route.flow_version,
-        )
+        record = {
+            "path": list(state.path),
+            "digits": dict(state.digits),
+            "variables": dict(state.variables),
+            "language": state.language,
+            "exit_kind": exit_.kind,
+            "target": exit_.target,
+            "reason": exit_.reason,
+            "flow_version": session.route.flow_version,
+        }
+        if exit_.kind == "queue":
+            # The usual exit: stored in the same transaction that queues the call.
+            await self._exit_to_queue(session, exit_, record)
+            return
+        await self.store_ivr_exit(session, record)
         if exit_.kind != "abandoned":
             await self._route_exit(session, exit_)
 
+    async def store_ivr_exit(self, session: CallSession, record: dict[str, Any] | None) -> None:
+        """Write an IVR exit (with the steps carried so far) in a transaction of its own."""
+        if record is not None:
+            await db.run(
+                services.record_ivr_exit, call_id=session.call_id, carried=session.take_carried(), **record
+            )
+
+    async def _exit_to_queue(self, session: CallSession, exit_: m.Exit, record: dict[str, Any]) -> None:
+        queue = await self.queue_settings(code=exit_.target) if exit_.target else None
+        target = queue.id if queue else session.route.queue_id or session.route.failover_queue_id
+        if target is None:
+            await self.store_ivr_exit(session, record)
+            await self.failover(session, f"unknown_queue:{exit_.target}")
+            return
+        await self.enter_queue(session, target, priority=exit_.priority, ivr_exit=record)
+
     async def _route_exit(self, session: CallSession, exit_: m.Exit) -> None:
         kind = exit_.kind
-        if kind == "queue":
-            queue = await self.queue_settings(code=exit_.target) if exit_.target else None
-            target = queue.id if queue else session.route.queue_id or session.route.failover_queue_id
-            if target is None:
-                await self.failover(session, f"unknown_queue:{exit_.target}")
-                return
-            await self.enter_queue(session, target, priority=exit_.priority)
-        elif kind == "voicemail":
+        if kind == "voicemail":
             queue = await self.queue_settings(code=exit_.target)
             await self.start_voicemail(session, queue)
         elif kind == "agent":

@@ -21,15 +21,19 @@ TIME_LIMIT_WARNING_MEDIA = "sound:beep"
 
 
 class OfferMixin:
-    async def ring(self, session: CallSession, agent_ids: list[int]) -> None:
-        """Originate each claimed agent's phone into this app; the first to answer gets the caller."""
+    async def ring(self, session: CallSession, agent_ids: list[int], *, offered: bool = False) -> None:
+        """Originate each claimed agent's phone into this app; the first to answer gets the caller.
+
+        `offered`: the offers were recorded with the claims (`services.claim_and_offer`).
+        """
         session.phase = "ringing"
         timeout = session.queue.ring_timeout if session.queue else DEFAULT_RING_TIMEOUT
         for agent_id in agent_ids:
             leg = f"agent-{session.call_id}-{agent_id}-{uuid.uuid4().hex[:8]}"
             session.offers[leg] = agent_id
             self.legs[leg] = session
-            await db.run(services.offer_call, call_id=session.call_id, agent_id=agent_id)
+            if not offered:
+                await db.run(services.offer_call, call_id=session.call_id, agent_id=agent_id)
             if self.collect_metrics and len(session.offers) == 1 and session.started_monotonic:
                 now = time.monotonic()
                 self.metrics["offer_latency"].append(now - session.started_monotonic)
@@ -85,13 +89,26 @@ class OfferMixin:
         )
         await self.ari.add_channel(session.bridge_id, [session.channel_id, leg])
         await self.stop_offers(session)
-        await db.run(services.answer_call, call_id=session.call_id, agent_id=agent_id)
-        await self.watch_connected(session)
+        # The recording is registered with the answer (one transaction), then started on the bridge.
+        recording = self._recording_name(session) if session.queue and session.queue.record_calls else ""
+        await db.run(
+            services.answer_call,
+            call_id=session.call_id,
+            agent_id=agent_id,
+            recording=recording,
+            legs=[session.channel_id, leg],
+        )
+        if recording:
+            await self._record(session, recording)
+        self._watch_time_limit(session)
 
     async def watch_connected(self, session: CallSession) -> None:
         """What the queue asks of a call that has just got its agent: recording, call time limit."""
         if session.queue and session.queue.record_calls:
             await self.start_recording(session)
+        self._watch_time_limit(session)
+
+    def _watch_time_limit(self, session: CallSession) -> None:
         if session.queue and session.queue.call_time_limit:
             self._time_limit_timers(session, session.queue.call_time_limit)
 
@@ -115,16 +132,25 @@ class OfferMixin:
             await self.quietly(self.ari.hangup(session.channel_id))
 
     async def start_recording(self, session: CallSession) -> None:
-        name = f"call-{session.call_id}-{uuid.uuid4().hex[:8]}"
+        """Record the call's bridge: the Recording row first, then the recording on Asterisk."""
+        name = self._recording_name(session)
+        legs = [session.channel_id, session.agent_leg]
+        await db.run(services.save_recording, call_id=session.call_id, name=name, legs=legs)
+        await self._record(session, name)
+
+    @staticmethod
+    def _recording_name(session: CallSession) -> str:
+        return f"call-{session.call_id}-{uuid.uuid4().hex[:8]}"
+
+    async def _record(self, session: CallSession, name: str) -> None:
+        session.recording = name
+        self.recordings[name] = session
         try:
             await self.ari.record_bridge(session.bridge_id, name=name, format="wav", if_exists="fail")
         except AriError as exc:
-            await self.event(session, "recording_failed", error=str(exc))
-            return
-        session.recording = name
-        self.recordings[name] = session
-        legs = [session.channel_id, session.agent_leg]
-        await db.run(services.save_recording, call_id=session.call_id, name=name, legs=legs)
+            self.recordings.pop(name, None)
+            session.recording = ""
+            await db.run(services.recording_not_started, name=name, error=str(exc))
 
     async def stop_offers(self, session: CallSession) -> None:
         """Hang up every agent leg still ringing for this caller; those agents are ready again."""

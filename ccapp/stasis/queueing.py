@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 import time
+from typing import Any
 
 from django.utils import timezone
 
@@ -44,10 +45,15 @@ class QueueMixin:
         *,
         priority: int | None = None,
         failing_over: bool = False,
+        ivr_exit: dict[str, Any] | None = None,
     ) -> None:
-        """Put the caller in a queue: holding bridge with music, timers, then try to offer the call."""
+        """Put the caller in a queue: holding bridge with music, timers, then try to offer the call.
+
+        `ivr_exit`: the IVR exit that sends the caller here, written with the queueing.
+        """
         queue = await self.queue_settings(queue_id=queue_id) if queue_id else None
         if queue is None:
+            await self.store_ivr_exit(session, ivr_exit)
             if failing_over:
                 raise LookupError(f"queue {queue_id} does not exist")
             await self.failover(session, f"unknown_queue:{queue_id}")
@@ -57,11 +63,17 @@ class QueueMixin:
             ("logged_in", queue.id), selectors.logged_in_agents, queue.id
         )
         if logged_in == 0:
+            await self.store_ivr_exit(session, ivr_exit)
             await self.event(session, "no_agents", queue=queue.code)
             await self.overflow(session, "no_agents")
             return
         call = await db.run(
-            services.enqueue_call, call_id=session.call_id, queue_id=queue.id, priority=priority
+            services.enqueue_call,
+            call_id=session.call_id,
+            queue_id=queue.id,
+            priority=priority,
+            ivr_exit=ivr_exit,
+            carried=session.take_carried(),
         )
         session.queued_at, session.priority, session.phase = call.queued_at, call.priority, "queue"
         session.queued_monotonic = time.monotonic()
@@ -282,7 +294,7 @@ class QueueMixin:
                 for agent_id in agents:
                     await db.run(services.cancel_offer, call_id=session.call_id, agent_id=agent_id)
                 return
-            await self.ring(session, agents)
+            await self.ring(session, agents, offered=True)
 
     async def dispatch_all(self) -> None:
         """A pass over every queue and the due callbacks (agents made ready from the web, wrap-up over)."""

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from ccapp.ivr.engine import IVRState
 
 
@@ -116,10 +118,21 @@ class CallSession:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     started_monotonic: float = 0.0
     queued_monotonic: float = 0.0
+    # Timeline steps written with the call's next database write (one transaction fewer per step).
+    carried: list[tuple[str, dict[str, Any], datetime]] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:
         return self.phase == "ended"
+
+    def carry(self, kind: str, **data: Any) -> None:
+        """Note a timeline step now; it is written with the call's next write (`take_carried`)."""
+        self.carried.append((kind, data, timezone.now()))
+
+    def take_carried(self) -> list[tuple[str, dict[str, Any], datetime]]:
+        """The carried steps, for the write that is about to happen (and forgotten here)."""
+        carried, self.carried = self.carried, []
+        return carried
 
     def cancel_timers(self, *names: str) -> None:
         for name in names or list(self.timers):
