@@ -60,6 +60,7 @@ class AriClient(AriRest):
             app=app,
             auth_header=self._auth_header,
             on_message=self.dispatcher.submit,
+            accepts=self.dispatcher.handles,
             on_connected=self._resync,
             on_state=self._set_state,
             backoff=Backoff(initial=backoff_initial, cap=backoff_cap, rng=rng),

@@ -37,6 +37,10 @@ class Dispatcher:
         if handler in self._handlers.get(event_type, []):
             self._handlers[event_type].remove(handler)
 
+    def handles(self, event_type: str) -> bool:
+        """Whether some handler runs for events of this type."""
+        return bool(self._handlers.get(event_type) or self._handlers.get(ANY))
+
     def submit(self, event: Message) -> None:
         """Queue an event on its channel's lane; starts the lane's task when the lane was idle."""
         key = lane_of(event) or SHARED_LANE

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,8 +43,14 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
-def parse_event(raw: str | bytes | dict[str, Any]) -> Message | None:
-    """Parse one websocket message; log and return None when it is malformed."""
+def parse_event(
+    raw: str | bytes | dict[str, Any], accepts: Callable[[str], bool] | None = None
+) -> Message | None:
+    """Parse one websocket message; log and return None when it is malformed.
+
+    `accepts(type)`: when given and false, the event is not validated and None is returned (a type
+    nobody handles costs only its JSON decoding).
+    """
     try:
         data = json.loads(raw) if isinstance(raw, str | bytes) else raw
     except ValueError:
@@ -51,6 +58,8 @@ def parse_event(raw: str | bytes | dict[str, Any]) -> Message | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         log.warning("ARI event without a type; skipped")
+        return None
+    if accepts is not None and not accepts(data["type"]):
         return None
     cls = EVENT_TYPES.get(data["type"], GenericEvent)
     try:

@@ -53,6 +53,7 @@ class EventStream:
         on_connected: Callable[[], Awaitable[None]],
         on_state: Callable[[ConnectionState], None],
         backoff: Backoff,
+        accepts: Callable[[str], bool] | None = None,
         ping_interval: float = 5.0,
         ping_timeout: float = 5.0,
         open_timeout: float = 5.0,
@@ -63,6 +64,7 @@ class EventStream:
         self._on_message = on_message
         self._on_connected = on_connected
         self._on_state = on_state
+        self._accepts = accepts  # event types worth validating (see `parse_event`)
         self.backoff = backoff
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
@@ -115,7 +117,7 @@ class EventStream:
             await self._on_connected()
             self.backoff.reset()  # only now: a peer that accepts and drops at once still backs off
             async for raw in ws:
-                event = parse_event(raw)
+                event = parse_event(raw, self._accepts)
                 if event is not None:
                     self._on_message(event)
             # a clean close by Asterisk is a disconnect like any other

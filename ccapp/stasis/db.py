@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -31,28 +31,80 @@ if SYNCHRONOUS_COMMIT not in ("on", "off", "local", "remote_write", "remote_appl
 # A connection is checked (SELECT 1) before use at most this often per thread, not before every call.
 HEALTH_CHECK_SECONDS = 2.0
 
-_executor: ThreadPoolExecutor | None = None
 _local = threading.local()
 
 
-def executor() -> ThreadPoolExecutor:
-    """The worker's own pool for database work (not the loop's default executor, shared with others)."""
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="stasis-db")
-    return _executor
+class _Pool:
+    """The worker's own threads for database work, each keeping its PostgreSQL connection.
+
+    Lighter than `loop.run_in_executor`: one asyncio future per job, no concurrent future chained
+    to it, and no idle-thread bookkeeping (the threads simply wait on one queue).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.jobs: queue.SimpleQueue[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any], Any]] = (
+            queue.SimpleQueue()
+        )
+        self.threads: list[threading.Thread] = []
+        self.idle = 0  # threads waiting for a job (approximate: read without a lock)
+        self.lock = threading.Lock()
+
+    def submit(self, loop: asyncio.AbstractEventLoop, job: Any) -> asyncio.Future[Any]:
+        future = loop.create_future()
+        self.jobs.put((loop, future, job))
+        if self.idle == 0 and len(self.threads) < self.size:
+            self._grow()  # a thread (and its connection) only when all are busy
+        return future
+
+    def _grow(self) -> None:
+        with self.lock:
+            if len(self.threads) < self.size:
+                thread = threading.Thread(
+                    target=self._serve, name=f"stasis-db-{len(self.threads)}", daemon=True
+                )
+                self.threads.append(thread)
+                thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            with self.lock:
+                self.idle += 1
+            loop, future, job = self.jobs.get()
+            with self.lock:
+                self.idle -= 1
+            try:
+                result = job()
+            except BaseException as exc:  # handed to the awaiting coroutine, as an executor would
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(_settle, future, None, exc)
+            else:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(_settle, future, result, None)
+            del future, job
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # the awaiting coroutine was cancelled meanwhile
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+_pool = _Pool(DB_THREADS)
 
 
 def run(fn, /, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
     """Run a sync (database) function in a worker thread; each thread keeps its own connection.
 
-    A plain `run_in_executor`, not asgiref's `sync_to_async`: that one costs several times more CPU per
-    hop (context copies, thread-sensitivity bookkeeping) and the worker makes a dozen hops per call.
-    Pushes published in the thread go to this loop's outbox (`realtime.bind_loop`).
+    Not asgiref's `sync_to_async`: that one costs several times more CPU per hop (context copies,
+    thread-sensitivity bookkeeping) and the worker makes a dozen hops per call. Pushes published in
+    the thread go to this loop's outbox (`realtime.bind_loop`).
     """
     loop = asyncio.get_running_loop()
-    job = functools.partial(_with_usable_connection, loop, fn, args, kwargs)
-    return loop.run_in_executor(executor(), job)
+    return _pool.submit(loop, functools.partial(_with_usable_connection, loop, fn, args, kwargs))
 
 
 def _with_usable_connection(loop: asyncio.AbstractEventLoop, fn, args: tuple, kwargs: dict[str, Any]) -> Any:

@@ -20,11 +20,15 @@ async def _json(request: web.Request) -> dict:
 
 
 async def dial(request: web.Request) -> web.Response:
-    """POST /_sim/calls {"dnis": "4000", "caller": "+86..."} -> the channel id (603 when no app listens)."""
+    """POST /_sim/calls {"dnis": "4000", "caller": "+86...", "app": "ccapp"} -> the channel id.
+
+    `app` (optional): the Stasis application the dialplan sends the call to; 603 when none listens.
+    """
     body = await _json(request)
     if not body.get("dnis"):
         raise AriHttpError(400, "dnis is required")
-    call = await sim_of(request).dial(str(body["dnis"]), str(body.get("caller", "+15551230000")))
+    app = str(body["app"]) if body.get("app") else None
+    call = await sim_of(request).dial(str(body["dnis"]), str(body.get("caller", "+15551230000")), app=app)
     if call.rejected:
         return ok({"rejected": True, "sip_status": 603}, status=409)
     return ok({"channel_id": call.channel_id}, status=201)

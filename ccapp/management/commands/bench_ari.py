@@ -106,6 +106,7 @@ async def run(events: int, rest_calls: int) -> dict[str, Any]:
     results: dict[str, Any] = {"parse_and_dispatch": await bench_parse_dispatch(events)}
     sim = await Simulator.start(time_factor=1000)
     client = AriClient(sim.url, sim.username, sim.password, app=sim.app)
+    client.on("*", lambda event: None)  # every event parsed and dispatched, as a worker's would be
     try:
         async with client:
             await client.wait_connected()
