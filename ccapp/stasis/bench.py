@@ -57,6 +57,15 @@ django.setup()
 from ccapp.stasis.bench import drive
 print(json.dumps(asyncio.run(drive(json.loads(sys.argv[1])))), flush=True)
 """
+# Each Stasis worker runs in a process of its own, as `run_stasis` does: with several workers the
+# calls are spread over several ARI applications, as a dialplan would shard them.
+WORKER = """
+import asyncio, json, sys
+import django
+django.setup()
+from ccapp.stasis.bench import work
+print(json.dumps(asyncio.run(work(json.loads(sys.argv[1])))), flush=True)
+"""
 
 
 @dataclass
@@ -68,6 +77,7 @@ class Options:
     talk_seconds: float = 10.0
     answer_after: float = 1.0
     patience: float = 120.0
+    workers: int = 1
 
 
 @dataclass
@@ -76,8 +86,6 @@ class Run:
     rejected: int = 0
     active: int = 0
     peak_calls: int = 0
-    peak_rss: int = 0
-    peak_sessions: int = 0
     pops: dict[int, float] = field(default_factory=dict)  # call id -> time.monotonic() of the pop
     answered: dict[str, asyncio.Event] = field(default_factory=dict)  # caller number -> answered
 
@@ -156,14 +164,15 @@ async def _post(http: aiohttp.ClientSession, path: str, body: dict[str, Any]) ->
         return response.status, await response.json() if response.status == 201 else None
 
 
-async def _one_call(http: aiohttp.ClientSession, n: int, options: Options, run: Run) -> None:
+async def _one_call(http: aiohttp.ClientSession, n: int, options: Options, run: Run, apps: list[str]) -> None:
     factor = options.time_factor
     caller = f"+86138{n:08d}"
     answered = run.answered[caller] = asyncio.Event()
     run.active += 1
     run.peak_calls = max(run.peak_calls, run.active)
     try:
-        status, created = await _post(http, "/_sim/calls", {"dnis": DNIS, "caller": caller})
+        app = apps[n % len(apps)]
+        status, created = await _post(http, "/_sim/calls", {"dnis": DNIS, "caller": caller, "app": app})
         if status != 201:
             run.rejected += 1
             return
@@ -197,7 +206,7 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
         began = time.monotonic()
         calls = []
         for n in range(options.calls):
-            calls.append(asyncio.create_task(_one_call(http, n, options, run)))
+            calls.append(asyncio.create_task(_one_call(http, n, options, run, spec["apps"])))
             await asyncio.sleep(max(0.0, began + (n + 1) / options.rate - time.monotonic()))
         await asyncio.gather(*calls)
         load_seconds = time.monotonic() - began
@@ -232,73 +241,137 @@ def _cpu_seconds(process: psutil.Process) -> float:
     return times.user + times.system
 
 
-async def _sample(run: Run, app: Any, stop: asyncio.Event) -> None:
+async def work(spec: dict[str, Any]) -> dict[str, Any]:
+    """A worker process: the real Stasis worker on one ARI application until told to stop (stdin)."""
+    use_db_threads()
+    client, app = build(
+        url=spec["url"],
+        app_name=spec["app"],
+        node=f"{spec['app']}-node",
+        time_factor=spec["time_factor"],
+        collect_metrics=True,
+    )
+    client.start()
+    await asyncio.wait_for(client.wait_connected(), 10)
     process = psutil.Process()
-    while not stop.is_set():
-        run.peak_rss = max(run.peak_rss, process.memory_info().rss)
-        run.peak_sessions = max(run.peak_sessions, len(app.sessions))
-        await asyncio.sleep(0.25)
+    baseline_rss, cpu = process.memory_info().rss, _cpu_seconds(process)
+    peak = {"rss": baseline_rss, "sessions": 0}
+
+    async def sample() -> None:
+        while True:
+            peak["rss"] = max(peak["rss"], process.memory_info().rss)
+            peak["sessions"] = max(peak["sessions"], len(app.sessions))
+            await asyncio.sleep(0.25)
+
+    sampler = asyncio.create_task(sample())
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    cpu = _cpu_seconds(process) - cpu
+    sampler.cancel()
+    await client.close()
+    await app.close()
+    return {
+        "metrics": app.metrics,
+        "answered_at": app.answered_at,
+        "baseline_rss": baseline_rss,
+        "peak_rss": peak["rss"],
+        "peak_sessions": peak["sessions"],
+        "cpu_seconds": cpu,
+    }
+
+
+async def _start_worker(spec: dict[str, Any]) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        WORKER,
+        json.dumps(spec),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    line = await asyncio.wait_for(process.stdout.readline(), 60)  # type: ignore[union-attr]
+    if line.strip() != b"ready":
+        process.kill()
+        raise RuntimeError(f"a stasis worker did not start (exit status {await process.wait()})")
+    return process
+
+
+async def _stop_worker(process: asyncio.subprocess.Process) -> dict[str, Any]:
+    out, _ = await process.communicate(b"stop\n")
+    if process.returncode != 0:
+        raise RuntimeError(f"a stasis worker failed (exit status {process.returncode})")
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def _merge(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The workers' figures as one: metric lists joined, memory and CPU summed."""
+    return {
+        "metrics": {
+            name: [value for r in results for value in r["metrics"][name]] for name in results[0]["metrics"]
+        },
+        "answered_at": {int(c): at for r in results for c, at in r["answered_at"].items()},
+        "memory_growth": sum(r["peak_rss"] - r["baseline_rss"] for r in results),
+        "baseline_rss": sum(r["baseline_rss"] for r in results),
+        "peak_rss": sum(r["peak_rss"] for r in results),
+        "peak_sessions": sum(r["peak_sessions"] for r in results),
+        "cpu_seconds": sum(r["cpu_seconds"] for r in results),
+    }
 
 
 async def bench(options: Options) -> dict[str, Any]:
     """Run the load and return the figures."""
-    use_db_threads()
     agents = await sync_to_async(prepare)(options)
     simulator, url = await _start_simulator(options.time_factor)
-    run, stop = Run(), asyncio.Event()
+    apps = [PREFIX] if options.workers <= 1 else [f"{PREFIX}-{n + 1}" for n in range(options.workers)]
+    workers: list[asyncio.subprocess.Process] = []
     try:
         async with aiohttp.ClientSession(base_url=url, auth=aiohttp.BasicAuth("ccapp", "ccapp")) as http:
             for _, endpoint in agents:
                 body = {"behaviour": "answer", "after": options.answer_after}
                 async with http.put(f"/_sim/agents/{quote(endpoint, safe='')}", json=body) as response:
                     response.raise_for_status()
-        client, app = build(
-            url=url, node=f"{PREFIX}-node", time_factor=options.time_factor, collect_metrics=True
-        )
-        client.start()
-        await asyncio.wait_for(client.wait_connected(), 10)
-        baseline_rss = psutil.Process().memory_info().rss
-        worker, sim_process = psutil.Process(), psutil.Process(simulator.pid)
-        worker_cpu, simulator_cpu = _cpu_seconds(worker), _cpu_seconds(sim_process)
-        sampler = asyncio.create_task(_sample(run, app, stop))
-        spec = {"options": asdict(options), "url": url, "agent_ids": [a for a, _ in agents]}
+        for app in apps:
+            workers.append(await _start_worker({"url": url, "app": app, "time_factor": options.time_factor}))
+        sim_process = psutil.Process(simulator.pid)
+        simulator_cpu = _cpu_seconds(sim_process)
+        spec = {"options": asdict(options), "url": url, "agent_ids": [a for a, _ in agents], "apps": apps}
         driven = await _run_driver(spec)
-        run.started, run.rejected, run.pops = driven["started"], driven["rejected"], driven["pops"]
-        run.peak_calls, load_seconds = driven["peak_calls"], driven["load_seconds"]
+        run = Run(started=driven["started"], rejected=driven["rejected"], peak_calls=driven["peak_calls"])
+        run.pops = driven["pops"]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (await sync_to_async(outcomes)())["open"]:
             await asyncio.sleep(0.2)
         await asyncio.sleep(0.5)
-        stop.set()
-        await asyncio.gather(sampler, return_exceptions=True)
-        cpu = {
-            "worker": _cpu_seconds(worker) - worker_cpu,
-            "simulator": _cpu_seconds(sim_process) - simulator_cpu,
-            "driver": driven["cpu_seconds"],
-        }
-        await client.close()
-        await app.close()
+        simulator_cpu = _cpu_seconds(sim_process) - simulator_cpu
+        worked = _merge([await _stop_worker(process) for process in workers])
+        workers.clear()
     finally:
+        for process in workers:
+            process.kill()
         simulator.terminate()
         simulator.wait(10)
-    report = _report(options, run, app, await sync_to_async(outcomes)(), baseline_rss, load_seconds)
+    report = _report(options, run, worked, await sync_to_async(outcomes)(), driven["load_seconds"])
     done = max(report["calls_completed"], 1)
-    # CPU time, not wall-clock: steadier on a shared machine. The worker's figure covers all its
+    # CPU time, not wall-clock: steadier on a shared machine. The workers' figure covers all their
     # threads (event loop and database threads) from the first call to the last call closed.
+    cpu = {"worker": worked["cpu_seconds"], "simulator": simulator_cpu, "driver": driven["cpu_seconds"]}
     report["cpu_ms_per_completed_call"] = {name: round(sec * 1000 / done, 2) for name, sec in cpu.items()}
     report["machine"] = await sync_to_async(_machine)()
     return report
 
 
-def _report(options, run, app, counts, baseline_rss, load_seconds) -> dict[str, Any]:
-    # Both processes read the same system-wide monotonic clock.
-    pops = [run.pops[c] - t for c, t in app.answered_at.items() if c in run.pops]
-    peak_calls = max(run.peak_calls, run.peak_sessions, 1)
+def _report(options, run, worked, counts, load_seconds) -> dict[str, Any]:
+    # All processes read the same system-wide monotonic clock.
+    pops = [run.pops[c] - t for c, t in worked["answered_at"].items() if c in run.pops]
+    peak_calls = max(run.peak_calls, worked["peak_sessions"], 1)
+    metrics = worked["metrics"]
     return {
         "calls_requested": options.calls,
         "rate_per_second": options.rate,
         "time_factor": options.time_factor,
         "agents": options.agents,
+        "workers": max(1, options.workers),
         "calls_started": run.started,
         "calls_rejected_by_simulator": run.rejected,
         "calls_completed": counts["answered"],
@@ -306,18 +379,18 @@ def _report(options, run, app, counts, baseline_rss, load_seconds) -> dict[str, 
         "calls_left_open": counts["open"],
         "load_seconds": round(load_seconds, 2),
         "event_handling_ms": {
-            "p50": percentile(app.metrics["handler_seconds"], 0.5),
-            "p99": percentile(app.metrics["handler_seconds"], 0.99),
-            "events": len(app.metrics["handler_seconds"]),
+            "p50": percentile(metrics["handler_seconds"], 0.5),
+            "p99": percentile(metrics["handler_seconds"], 0.99),
+            "events": len(metrics["handler_seconds"]),
         },
         "stasis_start_to_offer_ms": {
-            "p50": percentile(app.metrics["offer_latency"], 0.5),
-            "p99": percentile(app.metrics["offer_latency"], 0.99),
+            "p50": percentile(metrics["offer_latency"], 0.5),
+            "p99": percentile(metrics["offer_latency"], 0.99),
             "note": "includes the IVR (prompt + one digit) at the time factor",
         },
         "queued_to_offer_ms": {
-            "p50": percentile(app.metrics["queued_to_offer"], 0.5),
-            "p99": percentile(app.metrics["queued_to_offer"], 0.99),
+            "p50": percentile(metrics["queued_to_offer"], 0.5),
+            "p99": percentile(metrics["queued_to_offer"], 0.99),
         },
         "agent_answer_to_screen_pop_ms": {
             "p50": percentile(pops, 0.5),
@@ -325,8 +398,11 @@ def _report(options, run, app, counts, baseline_rss, load_seconds) -> dict[str, 
             "pops": len(pops),
         },
         "peak_concurrent_calls": peak_calls,
-        "worker_rss_mb": {"baseline": round(baseline_rss / 2**20, 1), "peak": round(run.peak_rss / 2**20, 1)},
-        "worker_memory_per_concurrent_call_kb": round((run.peak_rss - baseline_rss) / 1024 / peak_calls, 1),
+        "worker_rss_mb": {
+            "baseline": round(worked["baseline_rss"] / 2**20, 1),
+            "peak": round(worked["peak_rss"] / 2**20, 1),
+        },
+        "worker_memory_per_concurrent_call_kb": round(worked["memory_growth"] / 1024 / peak_calls, 1),
     }
 
 

@@ -21,6 +21,12 @@ class Command(BaseCommand):
             "--time-factor", type=float, default=20.0, help="simulated seconds per real second"
         )
         parser.add_argument("--talk-seconds", type=float, default=10.0, help="simulated talk time per call")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="stasis worker processes, each on an ARI application of its own (calls spread evenly)",
+        )
         parser.add_argument("--json", action="store_true", help="print JSON only")
 
     def handle(self, *args, **options) -> None:
@@ -31,6 +37,7 @@ class Command(BaseCommand):
             agents=options["agents"],
             time_factor=options["time_factor"],
             talk_seconds=options["talk_seconds"],
+            workers=options["workers"],
         )
         report = asyncio.run(bench(run))
         if options["json"]:
