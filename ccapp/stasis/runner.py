@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
+from ccapp import heap
 from ccapp.ari.client import AriClient
 from ccapp.ari.health import RedisStateWriter
 from ccapp.stasis.app import StasisApp
@@ -57,6 +58,7 @@ async def serve(*, stop: asyncio.Event | None = None, sweep_seconds: float = 2.0
     stop = stop or asyncio.Event()
     async with client:
         stasis.start()
+        heap.freeze_startup()
         log.info("stasis worker %s connecting to %s", stasis.node, settings.ARI_URL)
         while not stop.is_set():
             try:
