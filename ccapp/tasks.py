@@ -42,6 +42,14 @@ def fetch_recording(self, recording_id: int) -> str:
     return _copy(self, "recording", recording_id)
 
 
+@shared_task(acks_late=True)
+def fetch_recordings(recording_ids: list[int]) -> int:
+    """Queue the copy of each of these recordings (the stasis worker asks for them in batches)."""
+    for pk in recording_ids:
+        fetch_recording.delay(pk)
+    return len(recording_ids)
+
+
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def fetch_voicemail(self, voicemail_id: int) -> str:
     """Copy a voicemail's audio from Asterisk, then mail it to the mailbox owners (idempotent)."""

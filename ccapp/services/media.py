@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccapp import notify, realtime
+from ccapp.audio import copies
 from ccapp.audio.access import audio_url
 from ccapp.errors import DomainError
 from ccapp.models import Call, CallbackRequest, CallEvent, CallOutcome, FileState, Recording, Voicemail
@@ -81,9 +82,7 @@ def finish_recording(
         )
     )
     if state != "failed":
-        from ccapp.tasks import fetch_recording
-
-        transaction.on_commit(lambda: fetch_recording.delay(recording.pk))
+        transaction.on_commit(lambda: copies.request(recording.pk))
     return recording
 
 
