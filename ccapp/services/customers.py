@@ -6,10 +6,16 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
+
 from ccapp.models import Call, Voicemail
 
 log = logging.getLogger(__name__)
 HISTORY_LENGTH = 5
+HISTORY_SQL = (
+    f"SELECT id, arrived_at, outcome, agent_id, queue_id FROM {Call._meta.db_table} "
+    "WHERE caller = %s AND ended_at IS NOT NULL AND id <> %s ORDER BY arrived_at DESC LIMIT %s"
+)
 
 
 @dataclass(frozen=True)
@@ -43,13 +49,13 @@ def customer_card(call: Call) -> tuple[dict[str, Any] | None, list[dict[str, Any
     card = find_customer(call.caller).card if call.caller else None
     history: list[dict[str, Any]] = []
     if call.caller:
-        previous = (
-            Call.objects.filter(caller=call.caller, ended_at__isnull=False)
-            .exclude(pk=call.pk)
-            .order_by("-arrived_at")
-            .values("id", "arrived_at", "outcome", "agent_id", "queue_id")[:HISTORY_LENGTH]
-        )
-        history = [{**row, "arrived_at": row["arrived_at"].isoformat()} for row in previous]
+        with connection.cursor() as cursor:  # raw: this runs for every answered call
+            cursor.execute(HISTORY_SQL, [call.caller, call.pk, HISTORY_LENGTH])
+            previous = cursor.fetchall()
+        history = [
+            {"id": pk, "arrived_at": at.isoformat(), "outcome": outcome, "agent_id": agent, "queue_id": queue}
+            for pk, at, outcome, agent, queue in previous
+        ]
     return card, history
 
 

@@ -81,7 +81,7 @@ class Party:
         }
 
 
-@dataclass
+@dataclass(eq=False)  # a session is itself: waiting lists test membership by identity, not field by field
 class CallSession:
     """One caller's channel and everything the worker is doing for it."""
 
