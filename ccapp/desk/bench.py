@@ -1,7 +1,7 @@
 """Real-time benchmark: agent desktops and the wallboard on real websockets under simulated call load.
 
-Processes: this one (the stasis worker and every browser socket), uvicorn serving the web side,
-the ARI simulator. Measured per call: from the simulator's StasisStart (the dial request) to the
+Processes: this one (the callers), the stasis worker, the browsers' sockets, uvicorn serving the web
+side, the ARI simulator. Measured per call: from the simulator's StasisStart (the dial request) to the
 `call_answered` frame in the answering agent's socket, through the worker, PostgreSQL, Redis, the
 desk consumer's screen-pop enrichment and the websocket. Lost: an answered call whose pop never
 reached its agent's socket, or that the wallboard never saw.
@@ -30,7 +30,8 @@ from ccapp.desk import bench_sockets
 from ccapp.desk.harness import WebServer
 from ccapp.models import Agent, AgentState, Call, InboundRoute, Queue, QueueMember
 from ccapp.roles import AGENT, SUPERVISOR, ensure_roles
-from ccapp.stasis.runner import build, use_db_threads
+from ccapp.stasis.bench import start_worker, stop_worker
+from ccapp.stasis.runner import use_db_threads
 
 PREFIX = "rtbench"
 HOLD_AFTER_DIAL_SECONDS = 5.0  # real seconds a caller stays on beyond the talk time (unanswered: gives up)
@@ -135,7 +136,7 @@ async def _start_simulator(factor: float) -> tuple[subprocess.Popen[str], str]:
 async def _one_call(http: httpx.AsyncClient, n: int, options: Options, dials: Dials) -> None:
     caller = f"+86139{n:08d}"
     dials.at[caller] = time.time()
-    response = await http.post("/_sim/calls", json={"dnis": DNIS, "caller": caller})
+    response = await http.post("/_sim/calls", json={"dnis": DNIS, "caller": caller, "app": PREFIX})
     if response.status_code != 201:
         return
     # The sockets are in another process: the caller talks for a fixed time after dialling.
@@ -173,6 +174,7 @@ async def bench(options: Options) -> dict[str, Any]:
     )
     dials: Dials = Dials()
     seen: dict[str, Any] = {}
+    worker: asyncio.subprocess.Process | None = None
     try:
         browsers.start()
         connected = await loop.run_in_executor(None, results.get, True, 180)  # every socket has its snapshot
@@ -182,10 +184,11 @@ async def bench(options: Options) -> dict[str, Any]:
             for _, endpoint, _ in agents:
                 body = {"behaviour": "answer", "after": options.answer_after}
                 await http.put(f"/_sim/agents/{quote(endpoint, safe='')}", json=body)
-            client, app = build(url=sim_url, node=f"{PREFIX}-node", time_factor=options.time_factor)
-            client.start()
-            app.start()
-            await asyncio.wait_for(client.wait_connected(), 10)
+            # The worker in a process of its own, as `run_stasis` runs: the dialling here does not
+            # take its event loop's time.
+            worker = await start_worker(
+                {"url": sim_url, "app": PREFIX, "time_factor": options.time_factor, "commands": True}
+            )
             began = time.monotonic()
             calls = []
             for n in range(options.calls):
@@ -196,9 +199,11 @@ async def bench(options: Options) -> dict[str, Any]:
             await asyncio.sleep(3.0)  # stragglers: every frame still in flight arrives
             commands.put("stop")
             seen = await loop.run_in_executor(None, results.get, True, 60)
-            await client.close()
-            await app.close()
+            await stop_worker(worker)
+            worker = None
     finally:
+        if worker is not None:
+            worker.kill()
         browsers.join(10)
         if browsers.is_alive():
             browsers.kill()

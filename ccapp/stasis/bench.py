@@ -24,7 +24,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from ccapp import realtime
+from ccapp import heap, realtime
 from ccapp.benchinfo import SIMULATOR_SCRIPT, machine
 from ccapp.models import (
     Agent,
@@ -252,7 +252,10 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
         collect_metrics=True,
     )
     client.start()
+    if spec.get("commands"):
+        app.start()  # also the commands of the agents' screens and the callback timer
     await asyncio.wait_for(client.wait_connected(), 10)
+    heap.freeze_startup()
     process = psutil.Process()
     baseline_rss, cpu = process.memory_info().rss, _cpu_seconds(process)
     peak = {"rss": baseline_rss, "sessions": 0}
@@ -264,6 +267,18 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
             await asyncio.sleep(0.25)
 
     sampler = asyncio.create_task(sample())
+    import gc
+
+    pauses = []
+    started = {}
+
+    def cb(phase, info):
+        if phase == "start":
+            started["t"] = time.perf_counter()
+        else:
+            pauses.append((info["generation"], time.perf_counter() - started["t"]))
+
+    gc.callbacks.append(cb)
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     cpu = _cpu_seconds(process) - cpu
@@ -277,10 +292,13 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_rss": peak["rss"],
         "peak_sessions": peak["sessions"],
         "cpu_seconds": cpu,
+        "gc": [(g, round(p * 1000, 1)) for g, p in pauses if p > 0.005],
+        "gc_count": len(pauses),
     }
 
 
-async def _start_worker(spec: dict[str, Any]) -> asyncio.subprocess.Process:
+async def start_worker(spec: dict[str, Any]) -> asyncio.subprocess.Process:
+    """A stasis worker process (`work`) for `spec` (url, app, time_factor), once it is connected."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -297,7 +315,8 @@ async def _start_worker(spec: dict[str, Any]) -> asyncio.subprocess.Process:
     return process
 
 
-async def _stop_worker(process: asyncio.subprocess.Process) -> dict[str, Any]:
+async def stop_worker(process: asyncio.subprocess.Process) -> dict[str, Any]:
+    """Stop a worker process started by `start_worker`; its figures."""
     out, _ = await process.communicate(b"stop\n")
     if process.returncode != 0:
         raise RuntimeError(f"a stasis worker failed (exit status {process.returncode})")
@@ -332,7 +351,7 @@ async def bench(options: Options) -> dict[str, Any]:
                 async with http.put(f"/_sim/agents/{quote(endpoint, safe='')}", json=body) as response:
                     response.raise_for_status()
         for app in apps:
-            workers.append(await _start_worker({"url": url, "app": app, "time_factor": options.time_factor}))
+            workers.append(await start_worker({"url": url, "app": app, "time_factor": options.time_factor}))
         sim_process = psutil.Process(simulator.pid)
         simulator_cpu = _cpu_seconds(sim_process)
         spec = {"options": asdict(options), "url": url, "agent_ids": [a for a, _ in agents], "apps": apps}
@@ -344,7 +363,7 @@ async def bench(options: Options) -> dict[str, Any]:
             await asyncio.sleep(0.2)
         await asyncio.sleep(0.5)
         simulator_cpu = _cpu_seconds(sim_process) - simulator_cpu
-        worked = _merge([await _stop_worker(process) for process in workers])
+        worked = _merge([await stop_worker(process) for process in workers])
         workers.clear()
     finally:
         for process in workers:
