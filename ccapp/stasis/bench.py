@@ -8,6 +8,7 @@ Simulated time runs `time_factor` times faster than real time, so a 10 s convers
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -267,18 +268,7 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
             await asyncio.sleep(0.25)
 
     sampler = asyncio.create_task(sample())
-    import gc
-
-    pauses = []
-    started = {}
-
-    def cb(phase, info):
-        if phase == "start":
-            started["t"] = time.perf_counter()
-        else:
-            pauses.append((info["generation"], time.perf_counter() - started["t"]))
-
-    gc.callbacks.append(cb)
+    pauses = _watch_collections()
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     cpu = _cpu_seconds(process) - cpu
@@ -292,9 +282,23 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_rss": peak["rss"],
         "peak_sessions": peak["sessions"],
         "cpu_seconds": cpu,
-        "gc": [(g, round(p * 1000, 1)) for g, p in pauses if p > 0.005],
-        "gc_count": len(pauses),
+        "gc_pauses": pauses,
     }
+
+
+def _watch_collections() -> list[float]:
+    """The durations of the garbage collector's passes from now on (a long one stalls every call)."""
+    pauses: list[float] = []
+    started = [0.0]
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses.append(time.perf_counter() - started[0])
+
+    gc.callbacks.append(watch)
+    return pauses
 
 
 async def start_worker(spec: dict[str, Any]) -> asyncio.subprocess.Process:
@@ -335,6 +339,7 @@ def _merge(results: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_rss": sum(r["peak_rss"] for r in results),
         "peak_sessions": sum(r["peak_sessions"] for r in results),
         "cpu_seconds": sum(r["cpu_seconds"] for r in results),
+        "gc_pauses": [pause for r in results for pause in r["gc_pauses"]],
     }
 
 
@@ -422,6 +427,10 @@ def _report(options, run, worked, counts, load_seconds) -> dict[str, Any]:
             "peak": round(worked["peak_rss"] / 2**20, 1),
         },
         "worker_memory_per_concurrent_call_kb": round(worked["memory_growth"] / 1024 / peak_calls, 1),
+        "worker_gc_pauses": {
+            "count": len(worked["gc_pauses"]),
+            "longest_ms": round(max(worked["gc_pauses"], default=0.0) * 1000, 1),
+        },
     }
 
 
