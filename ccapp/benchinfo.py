@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
 from typing import Any
 
 import psutil
@@ -28,7 +29,44 @@ def machine() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "speed_probe_ms": speed_probe_ms(),
     }
+
+
+def speed_probe_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python loop: about 57 on a free core of the reference machine.
+
+    The machine's vCPUs are shared with other guests, and the same code runs up to half again slower
+    at times; a figure well above the reference explains a weak run better than the load average.
+    """
+    started = time.process_time()
+    total = 0
+    for n in range(1_000_000):
+        total += n * n % 7
+    return round((time.process_time() - started) * 1000, 1)
+
+
+def vacuum(*models: Any) -> None:
+    """VACUUM (ANALYZE) the tables a benchmark writes: a run does not wade through the last one's dead rows.
+
+    Production servers run autovacuum; where it is off (as on some test machines) the agents' table
+    alone keeps thousands of dead versions after one run, and each later run gets slower.
+    """
+    from django.db import connection
+
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
+
+
+def database() -> dict[str, Any]:
+    """The PostgreSQL server's version and whether it runs autovacuum."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('server_version_num'), current_setting('autovacuum')")
+        version, autovacuum = cursor.fetchone()
+    return {"postgresql": int(version), "autovacuum": autovacuum}
 
 
 # The ARI simulator in a process of its own (so its CPU is not the benchmark's): prints its port, then

@@ -25,10 +25,19 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import connection
 
-from ccapp.benchinfo import SIMULATOR_SCRIPT, machine
+from ccapp.benchinfo import SIMULATOR_SCRIPT, database, machine, vacuum
 from ccapp.desk import bench_sockets
 from ccapp.desk.harness import WebServer
-from ccapp.models import Agent, AgentState, Call, InboundRoute, Queue, QueueMember
+from ccapp.models import (
+    Agent,
+    AgentState,
+    AgentStateChange,
+    Call,
+    CallEvent,
+    InboundRoute,
+    Queue,
+    QueueMember,
+)
 from ccapp.roles import AGENT, SUPERVISOR, ensure_roles
 from ccapp.stasis.bench import start_worker, stop_worker
 from ccapp.stasis.runner import use_db_threads
@@ -100,6 +109,7 @@ def prepare(options: Options) -> tuple[list[tuple[int, str, str]], str]:
         agents.append((agent.pk, agent.endpoint, _session(user)))
     boss = get_user_model().objects.create_user(username=f"{PREFIX}-supervisor", is_staff=True)
     boss.groups.add(supervisor_group)
+    vacuum(Agent, AgentStateChange, Call, CallEvent, QueueMember, Session)
     return agents, _session(boss)
 
 
@@ -243,5 +253,5 @@ def _report(options: Options, dials: Dials, seen: dict[str, Any], load_seconds: 
         "database_stages_ms_p50_p99": {
             name: [percentile(values, 0.5), percentile(values, 0.99)] for name, values in stages.items()
         },
-        "machine": machine(),
+        "machine": {**machine(), **database()},
     }

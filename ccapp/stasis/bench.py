@@ -23,20 +23,22 @@ import psutil
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from ccapp import heap, realtime
-from ccapp.benchinfo import SIMULATOR_SCRIPT, machine
+from ccapp.benchinfo import SIMULATOR_SCRIPT, database, machine, vacuum
 from ccapp.models import (
     Agent,
     AgentState,
+    AgentStateChange,
     Call,
     CallbackRequest,
+    CallEvent,
     CallOutcome,
     InboundRoute,
     IVRFlow,
     Queue,
     QueueMember,
+    Recording,
 )
 from ccapp.stasis.runner import build, use_db_threads
 
@@ -113,6 +115,7 @@ def prepare(options: Options) -> list[tuple[int, str]]:
         agents.append((agent.pk, agent.endpoint))
     flow = IVRFlow.objects.create(name="Benchmark", code=PREFIX, graph=FLOW)
     InboundRoute.objects.create(dnis=DNIS, name="Benchmark", flow=flow)
+    vacuum(Agent, AgentStateChange, Call, CallEvent, Recording, QueueMember, CallbackRequest)
     return agents
 
 
@@ -435,7 +438,7 @@ def _report(options, run, worked, counts, load_seconds) -> dict[str, Any]:
 
 
 def _machine() -> dict[str, Any]:
-    return {**machine(), "postgresql": connection.pg_version if connection.vendor == "postgresql" else None}
+    return {**machine(), **database()}
 
 
 def as_json(report: dict[str, Any]) -> str:

@@ -19,8 +19,10 @@ from ccapp.hours import calendar_for
 from ccapp.models import Agent, AgentState, Call, InboundRoute, IVRFlow, Queue, QueueMember
 from ccapp.stasis.session import QueueInfo, RouteInfo
 
-# Each thread holds one PostgreSQL connection; keep threads x workers below max_connections.
-DB_THREADS = env_int("STASIS_DB_THREADS", 32)
+# Each thread holds one PostgreSQL connection; keep threads x workers below max_connections. Few are
+# enough (a hop holds one for a millisecond or two) and more only fight the event loop for the GIL:
+# at 50 calls/s, 32 threads lost callers where 8 (or 4) lost none (docs/telephony.md).
+DB_THREADS = env_int("STASIS_DB_THREADS", 8)
 # "on" (PostgreSQL's default) or "off": see "Durability of the worker's commits" in docs/telephony.md.
 SYNCHRONOUS_COMMIT = env_str("STASIS_SYNCHRONOUS_COMMIT", "off").lower()
 if SYNCHRONOUS_COMMIT not in ("on", "off", "local", "remote_write", "remote_apply"):

@@ -17,7 +17,7 @@ from ccapp.stasis.app import StasisApp
 log = logging.getLogger(__name__)
 
 # The loop's default executor (incidental sync_to_async / run_in_executor work); the worker's own
-# database calls run in `db.executor()` (STASIS_DB_THREADS threads).
+# database calls run on `db.run`'s own threads (STASIS_DB_THREADS).
 DEFAULT_THREADS = 8
 
 
