@@ -38,21 +38,12 @@ def waiting_calls(queue_id: int) -> list[int]:
     )
 
 
-def queue_position(call_id: int) -> int:
-    """1-based place of a waiting call in its queue (0 when it is not waiting)."""
-    call = Call.objects.filter(pk=call_id).values("queue_id", "priority", "queued_at").first()
-    if not call or not call["queue_id"] or not call["queued_at"]:
-        return 0
-    ahead = (
-        Call.objects.filter(queue_id=call["queue_id"], ended_at__isnull=True, answered_at__isnull=True)
-        .filter(
-            Q(priority__gt=call["priority"])
-            | Q(priority=call["priority"], queued_at__lt=call["queued_at"])
-            | Q(priority=call["priority"], queued_at=call["queued_at"], id__lt=call_id)
-        )
-        .count()
-    )
-    return ahead + 1
+def waiting_line(queue_id: int) -> list[tuple[int, datetime, int]]:
+    """The calls waiting in a queue as sortable keys, first in line first: (-priority, queued_at, id)."""
+    rows = Call.objects.filter(
+        queue_id=queue_id, ended_at__isnull=True, answered_at__isnull=True, queued_at__isnull=False
+    ).values_list("priority", "queued_at", "id")
+    return sorted((-priority, queued_at, pk) for priority, queued_at, pk in rows)
 
 
 def estimated_wait_seconds(queue_id: int, position: int) -> float:

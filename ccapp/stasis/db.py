@@ -20,9 +20,10 @@ from ccapp.models import Agent, AgentState, Call, InboundRoute, IVRFlow, Queue, 
 from ccapp.stasis.session import QueueInfo, RouteInfo
 
 # Each thread holds one PostgreSQL connection; keep threads x workers below max_connections. Few are
-# enough (a hop holds one for a millisecond or two) and more only fight the event loop for the GIL:
-# at 50 calls/s, 32 threads lost callers where 8 (or 4) lost none (docs/telephony.md).
-DB_THREADS = env_int("STASIS_DB_THREADS", 8)
+# enough (a hop holds one for a millisecond or two; slow lookup hooks go to `run_aside`) and more
+# only fight the event loop for the GIL: at 50 calls/s, 32 threads lost callers where 8 and 4 lost
+# none, 4 with the shortest waits (docs/telephony.md).
+DB_THREADS = env_int("STASIS_DB_THREADS", 4)
 # "on" (PostgreSQL's default) or "off": see "Durability of the worker's commits" in docs/telephony.md.
 SYNCHRONOUS_COMMIT = env_str("STASIS_SYNCHRONOUS_COMMIT", "off").lower()
 if SYNCHRONOUS_COMMIT not in ("on", "off", "local", "remote_write", "remote_apply"):
@@ -107,6 +108,13 @@ def run(fn, /, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
     """
     loop = asyncio.get_running_loop()
     return _pool.submit(loop, functools.partial(_with_usable_connection, loop, fn, args, kwargs))
+
+
+def run_aside(fn, /, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+    """`run` for work that may be slow (the business's lookup hooks): on the loop's default executor,
+    so a slow hook never holds one of the few threads every call's own database work goes through."""
+    loop = asyncio.get_running_loop()
+    return loop.run_in_executor(None, functools.partial(_with_usable_connection, loop, fn, args, kwargs))
 
 
 def _with_usable_connection(loop: asyncio.AbstractEventLoop, fn, args: tuple, kwargs: dict[str, Any]) -> Any:

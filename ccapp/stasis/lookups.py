@@ -37,7 +37,7 @@ async def run_lookup(*, hook: str, url: str, params: Mapping[str, Any], timeout:
         fn = HOOKS.get(hook)
         if fn is None:
             raise LookupError_(f"unknown hook {hook!r}")
-        return await asyncio.wait_for(db.run(fn, dict(params)), timeout)
+        return await asyncio.wait_for(db.run_aside(fn, dict(params)), timeout)
     async with httpx.AsyncClient(timeout=timeout) as client:
         response = await client.get(url, params=dict(params))
         response.raise_for_status()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import random
 import time
@@ -21,6 +22,7 @@ from ccapp.stasis.session import CallSession, QueueInfo
 log = logging.getLogger(__name__)
 
 OFFER_DIGITS = {"1": "callback", "2": "voicemail"}
+LINE_SECONDS = 2.0  # (simulated) seconds a queue's waiting line serves position announcements
 OPTIONS_TEXT = (
     "按1，我们稍后给您回电，不会失去排队位置；按2留言。Press 1 for a call back, 2 to leave a message."
 )
@@ -37,6 +39,7 @@ class QueueMixin:
         self._callbacks_wanted = True  # the first pass looks for due callbacks
         self._rr_last: dict[int, int] = {}  # queue -> hunting order of its last round-robin offer
         self._rng = random.Random()
+        self._lines: dict[int, tuple[float, asyncio.Task[Any]]] = {}  # queue -> (until, waiting line)
 
     async def enter_queue(
         self,
@@ -130,7 +133,7 @@ class QueueMixin:
             if session.phase != "queue" or session.queue is None:
                 return
             queue = session.queue
-            position = await db.run(selectors.queue_position, session.call_id)
+            position = await self._position(session)
             media: list[str] = []
             if queue.announce_position and position:
                 media += (
@@ -148,8 +151,33 @@ class QueueMixin:
             if media:
                 # Bridge music blocks bridge announcements: play to this caller's channel only.
                 await self.play(session, media)
-                await self.event(session, "announced", position=position)
+                session.carry("announced", position=position)  # written with the call's next write
             session.timers["announce"] = self.later(queue.announce_every, lambda: self._announce(session))
+
+    async def _position(self, session: CallSession) -> int:
+        """The caller's place in line; the queue's waiting line is read at most every LINE_SECONDS.
+
+        Every waiting caller hears an announcement now and then: one query per queue and period
+        instead of one per caller keeps a long line from costing the worker more the longer it gets.
+        """
+        assert session.queue is not None
+        queue_id, now = session.queue.id, asyncio.get_running_loop().time()
+        cached = self._lines.get(queue_id)
+        if cached is None or cached[0] <= now:
+            cached = (
+                now + LINE_SECONDS / self.time_factor,
+                self.spawn(db.run(selectors.waiting_line, queue_id)),
+            )
+            self._lines[queue_id] = cached
+        try:
+            line = await asyncio.shield(cached[1])
+        except Exception:
+            log.exception("waiting line of queue %s could not be read", queue_id)
+            self._lines.pop(queue_id, None)
+            return 0
+        if session.queued_at is None:
+            return 0
+        return bisect.bisect_left(line, (-session.priority, session.queued_at, session.call_id)) + 1
 
     async def _offer_options(self, session: CallSession) -> None:
         async with session.lock:

@@ -148,3 +148,40 @@ async def test_given_a_busy_phone_when_the_call_is_offered_then_it_is_missed_and
     assert (await kinds(row.pk))[-2:] == ["offer_missed", "requeued"]
     await sim.hangup(call)
     await wait_until(lambda: Call.objects.filter(pk=row.pk, outcome=CallOutcome.ABANDONED_QUEUE).exists())
+
+
+async def test_given_callers_waiting_when_the_announcement_comes_then_each_hears_their_place_in_line(
+    sim, worker
+) -> None:
+    queue = await sync(make_queue)("line", announce_every_seconds=4, announce_wait=False)
+    await sync(make_agent)(queue, state=AgentState.PAUSED)  # logged in, so callers wait for them
+    await sync(make_route)("4100", queue=queue)
+
+    first = await sim.dial("4100", caller="13800138001")
+    await wait_until(
+        lambda: Call.objects.filter(channel_id=first.channel_id, queued_at__isnull=False).exists()
+    )
+    second = await sim.dial("4100", caller="13800138002")
+
+    def heard(call, sound: str) -> bool:
+        plays = requests_to(sim, "POST", f"/channels/{call.channel_id}/play")
+        return any(sound in r.query.get("media", "") for r in plays)
+
+    await wait_until(lambda: heard(first, "queue-youarenext") and heard(second, "queue-thereare"))
+    assert any(
+        r.query.get("media", "").split(",")[:2] == ["sound:queue-thereare", "number:1"]
+        for r in requests_to(sim, "POST", f"/channels/{second.channel_id}/play")
+    )  # one caller ahead of the second
+
+    for call in (first, second):
+        await sim.hangup(call)
+    rows = [await call_of(call.channel_id) for call in (first, second)]
+    for row in rows:
+        await wait_until(lambda row=row: Call.objects.filter(pk=row.pk, ended_at__isnull=False).exists())
+    positions = [
+        await sync(lambda row=row: list(row.events.filter(kind="announced").values_list("data", flat=True)))()
+        for row in rows
+    ]
+    assert positions[0] and all(data == {"position": 1} for data in positions[0])
+    assert positions[1] and all(data["position"] in (1, 2) for data in positions[1])
+    assert positions[1][0] == {"position": 2}
