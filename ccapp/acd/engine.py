@@ -11,7 +11,14 @@ import math
 import random
 
 from ccapp.acd.estimate import estimated_wait
-from ccapp.acd.routing import effective_priority, pick_agents, pick_call, queue_order, relax_delta
+from ccapp.acd.routing import (
+    effective_priority,
+    language_relaxed,
+    pick_agents,
+    pick_call,
+    queue_order,
+    relax_delta,
+)
 from ccapp.acd.state import AcdState, Agent, Call, evolve, normalize_skills
 from ccapp.acd.types import (
     AgentState,
@@ -241,7 +248,11 @@ def _route_agent(w: Work, agent_id: str) -> None:
         if call is None:
             return
         w.dequeue(call)
-        if w.queues[call.queue_id].strategy == Strategy.RING_ALL:
+        agent = w.agents[agent_id]
+        speaks = call.language is None or call.language in agent.languages
+        if not speaks or w.queues[call.queue_id].strategy == Strategy.RING_ALL:
+            # Ring-all rings the whole tier; a call past its language wait goes to a ready speaker
+            # first (when none is ready, the queue's strategy picks among the others).
             _offer(w, call, pick_agents(w, call) or (agent_id,))
         else:
             _offer(w, call, (agent_id,))
@@ -304,7 +315,7 @@ def _tick(w: Work) -> None:
             continue
         if config.max_wait_seconds is not None:
             _overflow_expired(w, queue_id, config.max_wait_seconds)
-        if config.relaxation and w.ready.get(queue_id):
+        if (config.relaxation or config.language_wait_seconds is not None) and w.ready.get(queue_id):
             _route_relaxed(w, queue_id)
         if config.announce_every_seconds:
             _announce_due(w, queue_id, config.announce_every_seconds)
@@ -318,7 +329,7 @@ def _overflow_expired(w: Work, queue_id: str, max_wait: float) -> None:
 
 
 def _route_relaxed(w: Work, queue_id: str) -> None:
-    """Skill requirements widened with time: offer lane heads that ready agents may now take."""
+    """Skill and language requirements widened with time: offer lane heads that ready agents may now take."""
     config = w.queues[queue_id]
     progress = True
     while progress and w.ready.get(queue_id) and w.lanes.get(queue_id):
@@ -330,7 +341,10 @@ def _route_relaxed(w: Work, queue_id: str) -> None:
         )
         for *_, call_id in heads:
             call = w.calls[call_id]
-            if relax_delta(config, w.now - call.arrived_at) == 0:
+            waited = w.now - call.arrived_at
+            if relax_delta(config, waited) == 0 and not (
+                call.language is not None and language_relaxed(config, waited)
+            ):
                 continue
             agent_ids = pick_agents(w, call)
             if agent_ids:

@@ -8,6 +8,10 @@ Two directions, both cheap:
   A lane holds calls with equal (VIP, priority, skills, language), first-come first-served, so its head
   is also its most relaxed call: if the agent cannot take the head, it cannot take any call of the lane.
   Cost: memberships x lanes, independent of the number of waiting calls.
+
+A call's language is a requirement until the call has waited its queue's ``language_wait_seconds``;
+after that any agent may take it, but the ready speakers of the language (in any penalty tier) are
+still tried first and only when none may take the call does the choice go to the others.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ def relax_delta(config: QueueConfig, waited: float) -> int:
         if waited >= step.after_seconds and step.level_delta > delta:
             delta = step.level_delta
     return delta
+
+
+def language_relaxed(config: QueueConfig, waited: float) -> bool:
+    """True once a call has waited long enough for agents of any language to take it."""
+    wait = config.language_wait_seconds
+    return wait is not None and waited >= wait
 
 
 def is_eligible(agent: Agent, skills: tuple[SkillReq, ...], language: str | None, delta: int = 0) -> bool:
@@ -61,7 +71,24 @@ def pick_agents(w: Any, call: Call) -> tuple[str, ...]:
     tiers: Mapping[int, Mapping[str, float]] = w.ready.get(call.queue_id, {})
     if not tiers:
         return ()
-    delta = relax_delta(config, w.now - call.arrived_at)
+    waited = w.now - call.arrived_at
+    delta = relax_delta(config, waited)
+    found = _pick_in_tiers(w, config, call, tiers, call.language, delta)
+    if found or call.language is None or not language_relaxed(config, waited):
+        return found
+    # Past the language wait and no ready speaker may take the call: anyone else may.
+    return _pick_in_tiers(w, config, call, tiers, None, delta)
+
+
+def _pick_in_tiers(
+    w: Any,
+    config: QueueConfig,
+    call: Call,
+    tiers: Mapping[int, Mapping[str, float]],
+    language: str | None,
+    delta: int,
+) -> tuple[str, ...]:
+    """The queue's strategy applied to the lowest penalty tier that has an eligible agent."""
     agents: Mapping[str, Agent] = w.agents
     strategy = config.strategy
     for penalty in sorted(tiers):
@@ -69,10 +96,10 @@ def pick_agents(w: Any, call: Call) -> tuple[str, ...]:
         if strategy == Strategy.LONGEST_IDLE and not call.vip:
             # The tier is ordered by idle time: the first eligible agent is the answer.
             for agent_id in tier:
-                if is_eligible(agents[agent_id], call.skills, call.language, delta):
+                if is_eligible(agents[agent_id], call.skills, language, delta):
                     return (agent_id,)
             continue
-        candidates = [agents[a] for a in tier if is_eligible(agents[a], call.skills, call.language, delta)]
+        candidates = [agents[a] for a in tier if is_eligible(agents[a], call.skills, language, delta)]
         if candidates:
             return _choose(w, config, call, candidates)
     return ()
@@ -127,7 +154,11 @@ def _weight(agent: Agent, queue_id: str) -> float:
 
 
 def pick_call(w: Any, agent: Agent) -> Call | None:
-    """The waiting call a newly free agent should take: highest effective priority, then oldest."""
+    """The waiting call a newly free agent may take with the highest effective priority, then the oldest.
+
+    A call past its language wait counts whatever the agent speaks; ``_route_agent`` in the engine
+    then still gives it to a ready speaker first.
+    """
     best_key: tuple[float, float, int] | None = None
     best_id: str | None = None
     now = w.now
@@ -136,9 +167,13 @@ def pick_call(w: Any, agent: Agent) -> Call | None:
         if not lanes:
             continue
         config: QueueConfig = w.queues[m.queue_id]
+        language_wait = config.language_wait_seconds
         for (vip, priority, skills, language), entries in lanes.items():
             arrived_at, seq, call_id = entries[0]
-            if not is_eligible(agent, skills, language, relax_delta(config, now - arrived_at)):
+            waited = now - arrived_at
+            if language_wait is not None and waited >= language_wait:
+                language = None  # past the language wait: see language_relaxed
+            if not is_eligible(agent, skills, language, relax_delta(config, waited)):
                 continue
             key = (-effective_priority(config, vip, priority, arrived_at, now), arrived_at, seq)
             if best_key is None or key < best_key:

@@ -5,8 +5,8 @@ locks, so it does not hold an engine state between events. On each change it rea
 builds a state from it here and lets ``handle`` route the waiting calls: highest effective priority
 first across all queues (queue priority, call priority, VIP, aging), each call to the agent(s) its
 queue's strategy picks among the eligible ready members (penalty tiers, skills with relaxation,
-language). The worker then claims the chosen agents under row locks; if another worker was faster
-it drops those agents and asks again.
+language: required until the queue's language wait, then speakers first). The worker then claims
+the chosen agents under row locks; if another worker was faster it drops those agents and asks again.
 """
 
 from __future__ import annotations

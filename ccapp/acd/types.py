@@ -68,6 +68,9 @@ class QueueConfig:
     priority: int = 0
     # Starting value of the handle-time average, before any call has been measured.
     initial_handle_seconds: float = 180.0
+    # After this wait a call's language is a preference only: any agent may take it, a speaker first.
+    # None keeps the language a requirement however long the call waits.
+    language_wait_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,12 @@ def relax_delta(config: QueueConfig, waited: float) -> int:
     return max([s.level_delta for s in config.relaxation if waited >= s.after_seconds], default=0)
 
 
+def needed_language(config: QueueConfig, language: str | None, waited: float) -> str | None:
+    """The language an agent must speak: none once the call has waited the queue's language wait."""
+    wait = config.language_wait_seconds
+    return None if wait is not None and waited >= wait else language
+
+
 def is_eligible(agent: Agent, skills: tuple[SkillReq, ...], language: str | None, delta: int) -> bool:
     if language is not None and language not in agent.languages:
         return False
@@ -61,7 +67,7 @@ agent_profiles = st.tuples(
 )
 
 
-def make_state(strategy: Strategy, relax: bool, aging: float) -> AcdState:
+def make_state(strategy: Strategy, relax: bool, aging: float, language_wait: float | None) -> AcdState:
     steps = (RelaxStep(40, 3), RelaxStep(120, 10)) if relax else ()
     configs = [
         QueueConfig(
@@ -71,6 +77,7 @@ def make_state(strategy: Strategy, relax: bool, aging: float) -> AcdState:
             max_wait_seconds=MAX_WAIT,
             relaxation=steps,
             aging_per_second=aging,
+            language_wait_seconds=language_wait,
             announce_every_seconds=60.0 if i == 0 else None,
         )
         for i, q in enumerate(QUEUES)
@@ -81,10 +88,16 @@ def make_state(strategy: Strategy, relax: bool, aging: float) -> AcdState:
 def check_offers(
     before: AcdState, event: Input, commands: tuple[Command, ...], after: AcdState, now: float
 ) -> None:
-    """Each offer goes to an agent who is free at that moment, may take the call, and holds no other offer."""
+    """Each offer goes to an agent who is free at that moment, may take the call, and holds no other offer.
+
+    An agent who does not speak the call's language is offered it only when no free speaker may take it.
+    """
     free = {a.agent_id for a in before.agents.values() if a.state == AgentState.READY}
-    if isinstance(event, AgentStateChanged) and event.state == AgentState.READY:
-        free.add(event.agent_id)
+    if isinstance(event, AgentStateChanged):
+        if event.state == AgentState.READY:
+            free.add(event.agent_id)
+        else:
+            free.discard(event.agent_id)
     # Agents freed inside the same event (ended call, cancelled leg, wrap-up done) are announced by
     # the engine's own commands, which come before any offer to them.
     for cmd in commands:
@@ -97,12 +110,23 @@ def check_offers(
             assert call is not None
             config = after.queues[cmd.queue_id]
             delta = relax_delta(config, now - call.arrived_at)
+            language = needed_language(config, call.language, now - call.arrived_at)
             for agent_id in cmd.agent_ids:
                 assert agent_id in free, f"{agent_id} offered {cmd.call_id} while not ready"
                 free.discard(agent_id)
                 agent = after.agents[agent_id]
                 assert agent.membership(cmd.queue_id) is not None
-                assert is_eligible(agent, call.skills, call.language, delta)
+                assert is_eligible(agent, call.skills, language, delta)
+            if call.language is not None:
+                speakers = {a for a in cmd.agent_ids if call.language in after.agents[a].languages}
+                if speakers != set(cmd.agent_ids):
+                    assert not speakers, f"{cmd.call_id} rings speakers and others together"
+                    for other in free:
+                        agent = after.agents[other]
+                        if agent.membership(cmd.queue_id) is not None:
+                            assert not is_eligible(agent, call.skills, call.language, delta), (
+                                f"{cmd.call_id} offered to a non-speaker while {other} speaks its language"
+                            )
 
 
 def check_lanes_fcfs(before: AcdState, commands: tuple[Command, ...]) -> None:
@@ -152,7 +176,12 @@ def check_indexes(state: AcdState, now: float, after_tick: bool) -> None:
         for m in agent.memberships:
             for (_vip, _prio, skills, language), lane in state.lanes[m.queue_id].items():
                 arrived = lane[0][0]
-                delta = relax_delta(state.queues[m.queue_id], now - arrived) if after_tick else 0
+                config = state.queues[m.queue_id]
+                if after_tick:
+                    delta = relax_delta(config, now - arrived)
+                    language = needed_language(config, language, now - arrived)
+                else:
+                    delta = 0
                 assert not is_eligible(agent, skills, language, delta), "work left undone"
 
 
@@ -161,13 +190,19 @@ def check_indexes(state: AcdState, now: float, after_tick: bool) -> None:
     strategy=st.sampled_from(list(Strategy)),
     relax=st.booleans(),
     aging=st.sampled_from((0.0, 0.05)),
+    language_wait=st.sampled_from((None, 0.0, 10.0, 50.0)),
     profiles=st.lists(agent_profiles, min_size=6, max_size=6),
     data=st.data(),
 )
 def test_invariants_over_random_event_sequences(
-    strategy: Strategy, relax: bool, aging: float, profiles: list, data: st.DataObject
+    strategy: Strategy,
+    relax: bool,
+    aging: float,
+    language_wait: float | None,
+    profiles: list,
+    data: st.DataObject,
 ) -> None:
-    state = make_state(strategy, relax, aging)
+    state = make_state(strategy, relax, aging, language_wait)
     rng = random.Random(data.draw(st.integers(0, 1000)))
     now = 0.0
     queued: set[str] = set()

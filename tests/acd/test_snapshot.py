@@ -22,7 +22,8 @@ NOW = 10_000.0
 
 def agent(agent_id: str, idle_since: float, *queues: str, **kw) -> ReadyAgent:
     memberships = kw.pop("memberships", None) or tuple(Membership(q) for q in queues)
-    return ReadyAgent(agent_id, memberships, idle_since=idle_since, languages=frozenset({"zh"}), **kw)
+    kw.setdefault("languages", frozenset({"zh"}))
+    return ReadyAgent(agent_id, memberships, idle_since=idle_since, **kw)
 
 
 def call(call_id: str, queue_id: str, arrived_at: float, **kw) -> WaitingCall:
@@ -113,6 +114,17 @@ def test_skills_and_language_are_requirements_until_relaxed() -> None:
     assert assign(relaxed, agents, [call("c1", "q", NOW - 30, skills=need)], now=NOW) == ()
     assert assign(relaxed, agents, [call("c1", "q", NOW - 120, skills=need)], now=NOW) != ()
     assert assign(strict, agents, [call("c1", "q", 1.0, language="en")], now=NOW) == ()
+
+
+def test_the_language_is_required_until_the_queue_s_language_wait_then_a_speaker_is_preferred() -> None:
+    queues = [QueueConfig("q", language_wait_seconds=60.0)]
+    zh_only = [agent("zh", 1.0, "q")]
+    both = [*zh_only, agent("en", 5.0, "q", languages=frozenset({"en"}))]
+    assert assign(queues, zh_only, [call("c1", "q", NOW - 30, language="en")], now=NOW) == ()
+    offers = assign(queues, zh_only, [call("c1", "q", NOW - 90, language="en")], now=NOW)
+    assert offers == (OfferCall("c1", "q", ("zh",)),)
+    offers = assign(queues, both, [call("c1", "q", NOW - 90, language="en")], now=NOW)
+    assert offers == (OfferCall("c1", "q", ("en",)),)
 
 
 def test_unknown_queues_and_queues_without_ready_agents_leave_their_calls_waiting() -> None:
