@@ -168,7 +168,10 @@ class QueueAdmin(HistoryAdmin):
                 ]
             },
         ),
-        (_("Routing"), {"fields": ["relax_after_seconds", "relax_levels", "aging_per_minute"]}),
+        (
+            _("Routing"),
+            {"fields": ["relax_after_seconds", "relax_levels", "aging_per_minute", "language_wait_seconds"]},
+        ),
         (_("Overflow"), {"fields": ["overflow_action", "overflow_queue", "overflow_number"]}),
         (_("Other"), {"fields": ["record_calls", "survey_enabled", "caller_id", "mailbox_owners"]}),
         (_("Callbacks"), {"fields": ["callback_attempts", "callback_retry_seconds"]}),

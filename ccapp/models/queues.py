@@ -98,6 +98,16 @@ class Queue(models.Model):
         validators=[MaxValueValidator(100)],
         help_text=_("Lets long-waiting calls overtake newer calls of higher priority."),
     )
+    language_wait_seconds = models.PositiveIntegerField(
+        _("wait for a speaker of the caller's language (s)"),
+        null=True,
+        blank=True,
+        default=60,
+        help_text=_(
+            "After this wait any agent may take the call; agents who speak its language still come first. "
+            "Empty: only they may take it, however long the wait."
+        ),
+    )
     caller_id = models.CharField(_("outbound caller ID"), max_length=32, blank=True)
     callback_attempts = models.PositiveSmallIntegerField(
         _("callback attempts"),

@@ -180,6 +180,7 @@ def _config(queue: Queue) -> acd.QueueConfig:
     relax = ()
     if queue.relax_after_seconds is not None:
         relax = (acd.RelaxStep(float(queue.relax_after_seconds), queue.relax_levels),)
+    language_wait = queue.language_wait_seconds  # None: the call's language stays required
     return acd.QueueConfig(
         str(queue.pk),
         strategy=acd.Strategy(queue.strategy),
@@ -188,6 +189,7 @@ def _config(queue: Queue) -> acd.QueueConfig:
         relaxation=relax,
         aging_per_second=queue.aging_per_minute / 60.0,
         priority=queue.priority,
+        language_wait_seconds=None if language_wait is None else float(language_wait),
     )
 
 
