@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
+import subprocess
 import sys
 import time
 from typing import Any
@@ -69,6 +71,23 @@ def database() -> dict[str, Any]:
         cursor.execute("SELECT current_setting('server_version_num'), current_setting('autovacuum')")
         version, autovacuum = cursor.fetchone()
     return {"postgresql": int(version), "autovacuum": autovacuum}
+
+
+def percentile_ms(values: list[float], q: float, digits: int = 2) -> float | None:
+    """The `q` quantile of durations in seconds, in milliseconds (None without values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, digits)
+
+
+async def start_simulator(factor: float) -> tuple[subprocess.Popen[str], str]:
+    """The ARI simulator in a child process (`SIMULATOR_SCRIPT`) and its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SIMULATOR_SCRIPT, str(factor)], stdout=subprocess.PIPE, text=True
+    )
+    line = await asyncio.get_running_loop().run_in_executor(None, process.stdout.readline)  # type: ignore[union-attr]
+    return process, f"http://127.0.0.1:{int(line)}"
 
 
 # The ARI simulator in a process of its own (so its CPU is not the benchmark's): prints its port, then

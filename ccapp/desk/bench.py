@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +23,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import connection
 
-from ccapp.benchinfo import SIMULATOR_SCRIPT, database, machine, vacuum
+from ccapp.benchinfo import database, machine, percentile_ms, start_simulator, vacuum
 from ccapp.desk import bench_sockets
 from ccapp.desk.harness import WebServer
 from ccapp.models import (
@@ -135,14 +133,6 @@ def answered_calls(popped_at: dict[int, float]) -> tuple[dict[int, int], dict[st
     return {row["pk"]: row["agent_id"] for row in rows}, stages
 
 
-async def _start_simulator(factor: float) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", SIMULATOR_SCRIPT, str(factor)], stdout=subprocess.PIPE, text=True
-    )
-    line = await asyncio.get_running_loop().run_in_executor(None, process.stdout.readline)  # type: ignore[union-attr]
-    return process, f"http://127.0.0.1:{int(line)}"
-
-
 async def _one_call(http: httpx.AsyncClient, n: int, options: Options, dials: Dials) -> None:
     caller = f"+86139{n:08d}"
     dials.at[caller] = time.time()
@@ -154,13 +144,6 @@ async def _one_call(http: httpx.AsyncClient, n: int, options: Options, dials: Di
     await http.post(f"/_sim/calls/{response.json()['channel_id']}/hangup", json={})
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
-
-
 async def bench(options: Options) -> dict[str, Any]:
     """Run the load with every socket open and return the figures."""
     use_db_threads()
@@ -168,7 +151,7 @@ async def bench(options: Options) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     web = WebServer(database=connection.settings_dict["NAME"])
     await loop.run_in_executor(None, web.start)
-    simulator, sim_url = await _start_simulator(options.time_factor)
+    simulator, sim_url = await start_simulator(options.time_factor)
     context = multiprocessing.get_context("spawn")
     commands, results = context.Queue(), context.Queue()
     browsers = context.Process(
@@ -241,17 +224,18 @@ def _report(options: Options, dials: Dials, seen: dict[str, Any], load_seconds: 
         "calls_answered": len(answered),
         "load_seconds": round(load_seconds, 1),
         "stasis_start_to_screen_pop_ms": {
-            "p50": percentile(latency, 0.5),
-            "p90": percentile(latency, 0.9),
-            "p99": percentile(latency, 0.99),
-            "max": percentile(latency, 1.0),
+            "p50": percentile_ms(latency, 0.5, 1),
+            "p90": percentile_ms(latency, 0.9, 1),
+            "p99": percentile_ms(latency, 0.99, 1),
+            "max": percentile_ms(latency, 1.0, 1),
             "samples": len(latency),
         },
         "messages_lost": lost,
         "wallboard_messages_lost": len(set(answered) - set(seen["board_answered"])),
         "pops_on_another_agents_socket": seen["foreign"],
         "database_stages_ms_p50_p99": {
-            name: [percentile(values, 0.5), percentile(values, 0.99)] for name, values in stages.items()
+            name: [percentile_ms(values, 0.5, 1), percentile_ms(values, 0.99, 1)]
+            for name, values in stages.items()
         },
         "machine": {**machine(), **database()},
     }

@@ -11,7 +11,6 @@ import asyncio
 import gc
 import json
 import os
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -25,7 +24,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
 from ccapp import heap, realtime
-from ccapp.benchinfo import SIMULATOR_SCRIPT, database, machine, vacuum
+from ccapp.benchinfo import database, machine, percentile_ms, start_simulator, vacuum
 from ccapp.models import (
     Agent,
     AgentState,
@@ -126,24 +125,6 @@ def outcomes() -> dict[str, int]:
         "answered": rows.filter(outcome=CallOutcome.ANSWERED, ended_at__isnull=False).count(),
         "open": rows.filter(ended_at__isnull=True).count(),
     }
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
-
-
-async def _start_simulator(factor: float) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", SIMULATOR_SCRIPT, str(factor)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
-    line = await asyncio.get_running_loop().run_in_executor(None, process.stdout.readline)  # type: ignore[union-attr]
-    return process, f"http://127.0.0.1:{int(line)}"
 
 
 async def _listen(agent_ids: list[int], run: Run, stop: asyncio.Event) -> None:
@@ -349,7 +330,7 @@ def _merge(results: list[dict[str, Any]]) -> dict[str, Any]:
 async def bench(options: Options) -> dict[str, Any]:
     """Run the load and return the figures."""
     agents = await sync_to_async(prepare)(options)
-    simulator, url = await _start_simulator(options.time_factor)
+    simulator, url = await start_simulator(options.time_factor)
     apps = [PREFIX] if options.workers <= 1 else [f"{PREFIX}-{n + 1}" for n in range(options.workers)]
     workers: list[asyncio.subprocess.Process] = []
     try:
@@ -406,22 +387,22 @@ def _report(options, run, worked, counts, load_seconds) -> dict[str, Any]:
         "calls_left_open": counts["open"],
         "load_seconds": round(load_seconds, 2),
         "event_handling_ms": {
-            "p50": percentile(metrics["handler_seconds"], 0.5),
-            "p99": percentile(metrics["handler_seconds"], 0.99),
+            "p50": percentile_ms(metrics["handler_seconds"], 0.5),
+            "p99": percentile_ms(metrics["handler_seconds"], 0.99),
             "events": len(metrics["handler_seconds"]),
         },
         "stasis_start_to_offer_ms": {
-            "p50": percentile(metrics["offer_latency"], 0.5),
-            "p99": percentile(metrics["offer_latency"], 0.99),
+            "p50": percentile_ms(metrics["offer_latency"], 0.5),
+            "p99": percentile_ms(metrics["offer_latency"], 0.99),
             "note": "includes the IVR (prompt + one digit) at the time factor",
         },
         "queued_to_offer_ms": {
-            "p50": percentile(metrics["queued_to_offer"], 0.5),
-            "p99": percentile(metrics["queued_to_offer"], 0.99),
+            "p50": percentile_ms(metrics["queued_to_offer"], 0.5),
+            "p99": percentile_ms(metrics["queued_to_offer"], 0.99),
         },
         "agent_answer_to_screen_pop_ms": {
-            "p50": percentile(pops, 0.5),
-            "p99": percentile(pops, 0.99),
+            "p50": percentile_ms(pops, 0.5),
+            "p99": percentile_ms(pops, 0.99),
             "pops": len(pops),
         },
         "peak_concurrent_calls": peak_calls,
